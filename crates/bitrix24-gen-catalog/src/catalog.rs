@@ -88,12 +88,8 @@ pub mod catalog {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -283,6 +279,18 @@ pub mod catalog {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.catalog.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.catalog.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html>
@@ -291,8 +299,10 @@ pub mod catalog {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -302,7 +312,7 @@ pub mod catalog {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.catalog.list`: `object`.
 		///
@@ -587,12 +597,8 @@ pub mod document {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -768,14 +774,67 @@ pub mod document {
 			commentary, opt exact "total" total, opt exact "docNumber" doc_number, opt
 			exact "createdBy" created_by, }
 		);
+		/// The object `result.document` of `catalog.document.add`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputDocument {
+			/// `commentary`: `string`.
+			pub commentary: Option<String>,
+			/// `createdBy`: `integer`.
+			pub created_by: Option<i64>,
+			/// `currency`: `string`.
+			pub currency: Option<String>,
+			/// `dateCreate`: `string`.
+			pub date_create: Option<String>,
+			/// `dateDocument`: `any`.
+			pub date_document: ::serde_json::Value,
+			/// `dateModify`: `string`.
+			pub date_modify: Option<String>,
+			/// `dateStatus`: `string`.
+			pub date_status: Option<String>,
+			/// `docNumber`: `string`.
+			pub doc_number: Option<String>,
+			/// `docType`: `string`.
+			pub doc_type: Option<String>,
+			/// `id`: `integer`.
+			pub id: Option<i64>,
+			/// `modifiedBy`: `integer`.
+			pub modified_by: Option<i64>,
+			/// `responsibleId`: `integer`.
+			pub responsible_id: Option<i64>,
+			/// `siteId`: `string`.
+			pub site_id: Option<String>,
+			/// `status`: `string`.
+			pub status: Option<String>,
+			/// `statusBy`: `any`.
+			pub status_by: ::serde_json::Value,
+			/// `title`: `string`.
+			pub title: Option<String>,
+			/// `total`: `any`.
+			pub total: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputDocument { opt field "commentary" commentary, opt field "createdBy"
+			created_by, opt field "currency" currency, opt field "dateCreate"
+			date_create, req field "dateDocument" date_document, opt field "dateModify"
+			date_modify, opt field "dateStatus" date_status, opt field "docNumber"
+			doc_number, opt field "docType" doc_type, opt field "id" id, opt field
+			"modifiedBy" modified_by, opt field "responsibleId" responsible_id, opt field
+			"siteId" site_id, opt field "status" status, req field "statusBy" status_by,
+			opt field "title" title, req field "total" total, }
+		);
 		/// The object `result` of `catalog.document.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `document`: `catalog_document`.
-			pub document: Option<crate::entities::CatalogDocument>,
+			/// `document`: `object`.
+			pub document: Option<OutputDocument>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -1013,12 +1072,8 @@ pub mod document {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// `filter`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub filter: Option<list::Filter>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub order: Option<list::Order>,
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
@@ -1189,12 +1244,12 @@ pub mod document {
 			}
 			string_enum!(Error { ErrorDocumentRights = "ERROR_DOCUMENT_RIGHTS" });
 			error_code!(Error);
-			/// The object `result.id` of `catalog.document.element.fields`: `object`.
+			/// The object `result.<field>` of `catalog.document.element.fields`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-element-fields.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct ItemId {
+			pub struct ItemField {
 				/// `type`: `string`.
 				pub type_: Option<String>,
 				/// `isRequired`: `boolean`.
@@ -1213,10 +1268,10 @@ pub mod document {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				ItemId { opt field "type" type_, opt field "isRequired" is_required, opt
-				field "isReadOnly" is_read_only, opt field "isImmutable" is_immutable,
-				opt field "isMultiple" is_multiple, opt field "isDynamic" is_dynamic, opt
-				field "title" title, }
+				ItemField { opt field "type" type_, opt field "isRequired" is_required,
+				opt field "isReadOnly" is_read_only, opt field "isImmutable"
+				is_immutable, opt field "isMultiple" is_multiple, opt field "isDynamic"
+				is_dynamic, opt field "title" title, }
 			);
 			/// The object `result` of `catalog.document.element.fields`: `object[]`.
 			///
@@ -1224,12 +1279,14 @@ pub mod document {
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Item {
-				/// `id`: `object`.
-				pub id: Option<ItemId>,
+				/// `<field>`: `object`.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, ItemField>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(Item { opt field "id" id, } fits["id"] []);
+			result_impls!(Item { rest pattern "*" field, });
 			/// The `result` of the call: `object[]`.
 			pub type Output = crate::List<Item>;
 			method!(super::Fields, "catalog.document.element.fields", V2, true);
@@ -1347,6 +1404,18 @@ pub mod document {
 			}
 			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 			params_impls!(Filter { rest pattern "*" field, });
+			/// Allowed values of `params.order.<field>` in `catalog.document.element.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 			/// The object `params.order` of `catalog.document.element.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html>
@@ -1355,8 +1424,10 @@ pub mod document {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `asc`, `desc`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -1366,7 +1437,7 @@ pub mod document {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result` of `catalog.document.element.list`: `object`.
 			///
@@ -1480,12 +1551,12 @@ pub mod document {
 		}
 		string_enum!(Error { N0 = "0" });
 		error_code!(Error);
-		/// The object `result.id` of `catalog.document.fields`: `object`.
+		/// The object `result.<field>` of `catalog.document.fields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/outdated/catalog-document-fields.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
-		pub struct ItemId {
+		pub struct ItemField {
 			/// `type`: `string`.
 			pub type_: Option<String>,
 			/// `isRequired`: `boolean`.
@@ -1504,7 +1575,7 @@ pub mod document {
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			ItemId { opt field "type" type_, opt field "isRequired" is_required, opt
+			ItemField { opt field "type" type_, opt field "isRequired" is_required, opt
 			field "isReadOnly" is_read_only, opt field "isImmutable" is_immutable, opt
 			field "isMultiple" is_multiple, opt field "isDynamic" is_dynamic, opt field
 			"title" title, }
@@ -1515,12 +1586,14 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Item {
-			/// `id`: `object`.
-			pub id: Option<ItemId>,
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, ItemField>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(Item { opt field "id" id, } fits["id"] []);
+		result_impls!(Item { rest pattern "*" field, });
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<Item>;
 		method!(super::Fields, "catalog.document.fields", V2, true);
@@ -1581,7 +1654,7 @@ pub mod document {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `document`: `object`.
+			/// `document`: `object`, required in the docs.
 			pub document: Option<OutputDocument>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -1624,6 +1697,18 @@ pub mod document {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.document.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html>
@@ -1632,8 +1717,10 @@ pub mod document {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -1643,7 +1730,7 @@ pub mod document {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.document.list`: `object`.
 		///
@@ -1785,14 +1872,67 @@ pub mod document {
 			opt exact "commentary" commentary, opt exact "title" title, opt exact
 			"docNumber" doc_number, opt exact "modifiedBy" modified_by, }
 		);
+		/// The object `result.document` of `catalog.document.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputDocument {
+			/// `commentary`: `string`.
+			pub commentary: Option<String>,
+			/// `createdBy`: `integer`.
+			pub created_by: Option<i64>,
+			/// `currency`: `string`.
+			pub currency: Option<String>,
+			/// `dateCreate`: `string`.
+			pub date_create: Option<String>,
+			/// `dateDocument`: `any`.
+			pub date_document: ::serde_json::Value,
+			/// `dateModify`: `string`.
+			pub date_modify: Option<String>,
+			/// `dateStatus`: `string`.
+			pub date_status: Option<String>,
+			/// `docNumber`: `string`.
+			pub doc_number: Option<String>,
+			/// `docType`: `string`.
+			pub doc_type: Option<String>,
+			/// `id`: `integer`.
+			pub id: Option<i64>,
+			/// `modifiedBy`: `integer`.
+			pub modified_by: Option<i64>,
+			/// `responsibleId`: `integer`.
+			pub responsible_id: Option<i64>,
+			/// `siteId`: `string`.
+			pub site_id: Option<String>,
+			/// `status`: `string`.
+			pub status: Option<String>,
+			/// `statusBy`: `any`.
+			pub status_by: ::serde_json::Value,
+			/// `title`: `string`.
+			pub title: Option<String>,
+			/// `total`: `any`.
+			pub total: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputDocument { opt field "commentary" commentary, opt field "createdBy"
+			created_by, opt field "currency" currency, opt field "dateCreate"
+			date_create, req field "dateDocument" date_document, opt field "dateModify"
+			date_modify, opt field "dateStatus" date_status, opt field "docNumber"
+			doc_number, opt field "docType" doc_type, opt field "id" id, opt field
+			"modifiedBy" modified_by, opt field "responsibleId" responsible_id, opt field
+			"siteId" site_id, opt field "status" status, req field "statusBy" status_by,
+			opt field "title" title, req field "total" total, }
+		);
 		/// The object `result` of `catalog.document.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `document`: `catalog_document`.
-			pub document: Option<crate::entities::CatalogDocument>,
+			/// `document`: `object`.
+			pub document: Option<OutputDocument>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -1888,12 +2028,8 @@ pub mod documentcontractor {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -2125,6 +2261,18 @@ pub mod documentcontractor {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.documentcontractor.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.documentcontractor.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-list.html>
@@ -2133,8 +2281,10 @@ pub mod documentcontractor {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -2144,7 +2294,7 @@ pub mod documentcontractor {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.documentContractor` of `catalog.documentcontractor.list`: `catalog_documentContractor[]`.
 		///
@@ -2861,12 +3011,8 @@ pub mod extra {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -3031,6 +3177,18 @@ pub mod extra {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.extra.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.extra.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/extra/catalog-extra-list.html>
@@ -3039,8 +3197,10 @@ pub mod extra {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -3050,7 +3210,7 @@ pub mod extra {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.extra.list`: `object`.
 		///
@@ -3186,12 +3346,8 @@ pub mod measure {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -3493,6 +3649,18 @@ pub mod measure {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.measure.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.measure.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/measure/catalog-measure-list.html>
@@ -3501,8 +3669,10 @@ pub mod measure {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -3512,7 +3682,7 @@ pub mod measure {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.measure.list`: `object`.
 		///
@@ -3731,12 +3901,8 @@ pub mod price {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -3885,7 +4051,7 @@ pub mod price {
 	pub mod delete {
 		/// Error codes of `catalog.price.delete`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Price does not exist` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3908,7 +4074,7 @@ pub mod price {
 	pub mod get {
 		/// Error codes of `catalog.price.get`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Price does not exist` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4040,6 +4206,18 @@ pub mod price {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.price.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.price.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html>
@@ -4048,8 +4226,10 @@ pub mod price {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -4059,7 +4239,7 @@ pub mod price {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.price.list`: `object`.
 		///
@@ -4209,7 +4389,7 @@ pub mod price {
 	pub mod update {
 		/// Error codes of `catalog.price.update`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Price does not exist` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4386,12 +4566,8 @@ pub mod price_type {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -4679,6 +4855,18 @@ pub mod price_type {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.priceType.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.priceType.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/catalog-price-type-list.html>
@@ -4687,8 +4875,10 @@ pub mod price_type {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -4698,7 +4888,7 @@ pub mod price_type {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.priceType.list`: `object`.
 		///
@@ -4887,12 +5077,8 @@ pub mod price_type_group {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -5107,6 +5293,18 @@ pub mod price_type_group {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.priceTypeGroup.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.priceTypeGroup.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-list.html>
@@ -5115,8 +5313,10 @@ pub mod price_type_group {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -5126,7 +5326,7 @@ pub mod price_type_group {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.priceTypeGroup.list`: `object`.
 		///
@@ -5289,12 +5489,8 @@ pub mod price_type_lang {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -5629,6 +5825,18 @@ pub mod price_type_lang {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.priceTypeLang.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.priceTypeLang.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-lang/catalog-price-type-lang-list.html>
@@ -5637,8 +5845,10 @@ pub mod price_type_lang {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -5648,7 +5858,7 @@ pub mod price_type_lang {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.priceTypeLang.list`: `object`.
 		///
@@ -5893,12 +6103,8 @@ pub mod product {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `string`, optional.
 		pub start: Option<String>,
@@ -6097,8 +6303,10 @@ pub mod product {
 			///
 			/// Values: `Y`, `N`.
 			pub without_order: Option<bool>,
-			/// `propertyN`: `any`, optional.
-			pub property_n: Option<::serde_json::Value>,
+			/// `property*`: `any`, optional.
+			///
+			/// Stands for every key matching `property*`: one entry per key.
+			pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -6144,7 +6352,7 @@ pub mod product {
 					recur_scheme_type: None,
 					trial_price_id: None,
 					without_order: None,
-					property_n: None,
+					property: Default::default(),
 					extra: Default::default(),
 				}
 			}
@@ -6182,8 +6390,8 @@ pub mod product {
 			recur_scheme_length recur_scheme_length "recurSchemeLength" : i64, some into
 			recur_scheme_type recur_scheme_type "recurSchemeType" : String, some into
 			trial_price_id trial_price_id "trialPriceId" : i64, some into without_order
-			without_order "withoutOrder" : bool, some into property_n property_n
-			"propertyN" : ::serde_json::Value, }
+			without_order "withoutOrder" : bool, map into property property "property*" :
+			::serde_json::Value, }
 		);
 		params_impls!(
 			Fields { req field "iblockId" iblock_id, req field "name" name, opt_yn exact
@@ -6205,8 +6413,8 @@ pub mod product {
 			purchasing_price, opt exact "quantity" quantity, opt exact "quantityReserved"
 			quantity_reserved, opt exact "recurSchemeLength" recur_scheme_length, opt
 			exact "recurSchemeType" recur_scheme_type, opt exact "trialPriceId"
-			trial_price_id, opt_yn exact "withoutOrder" without_order, opt exact
-			"propertyN" property_n, }
+			trial_price_id, opt_yn exact "withoutOrder" without_order, rest pattern
+			"property*" property, }
 		);
 		/// The object `result` of `catalog.product.add`: `object`.
 		///
@@ -7595,6 +7803,18 @@ pub mod product {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.product.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.product.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html>
@@ -7603,8 +7823,10 @@ pub mod product {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -7614,7 +7836,7 @@ pub mod product {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.product.list`: `object`.
 		///
@@ -7779,12 +8001,8 @@ pub mod product {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// `filter`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub filter: Option<list::Filter>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub order: Option<list::Order>,
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
@@ -8044,8 +8262,10 @@ pub mod product {
 				pub without_order: Option<bool>,
 				/// `parentId`: `integer`, optional.
 				pub parent_id: Option<i64>,
-				/// `propertyN`: `any`, optional.
-				pub property_n: Option<::serde_json::Value>,
+				/// `property*`: `any`, optional.
+				///
+				/// Stands for every key matching `property*`: one entry per key.
+				pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -8092,7 +8312,7 @@ pub mod product {
 						trial_price_id: None,
 						without_order: None,
 						parent_id: None,
-						property_n: None,
+						property: Default::default(),
 						extra: Default::default(),
 					}
 				}
@@ -8134,7 +8354,7 @@ pub mod product {
 				FieldsRecurSchemeType, some into trial_price_id trial_price_id
 				"trialPriceId" : i64, some into without_order without_order
 				"withoutOrder" : bool, some into parent_id parent_id "parentId" : i64,
-				some into property_n property_n "propertyN" : ::serde_json::Value, }
+				map into property property "property*" : ::serde_json::Value, }
 			);
 			params_impls!(
 				Fields { req field "iblockId" iblock_id, req field "name" name, opt_yn
@@ -8158,7 +8378,7 @@ pub mod product {
 				quantity_reserved, opt exact "recurSchemeLength" recur_scheme_length, opt
 				exact "recurSchemeType" recur_scheme_type, opt exact "trialPriceId"
 				trial_price_id, opt_yn exact "withoutOrder" without_order, opt exact
-				"parentId" parent_id, opt exact "propertyN" property_n, }
+				"parentId" parent_id, rest pattern "property*" property, }
 			);
 			/// The object `result` of `catalog.product.offer.add`: `object`.
 			///
@@ -9610,6 +9830,18 @@ pub mod product {
 			}
 			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 			params_impls!(Filter { rest pattern "*" field, });
+			/// Allowed values of `params.order.<field>` in `catalog.product.offer.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 			/// The object `params.order` of `catalog.product.offer.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html>
@@ -9618,8 +9850,10 @@ pub mod product {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `asc`, `desc`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -9629,7 +9863,7 @@ pub mod product {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result` of `catalog.product.offer.list`: `object`.
 			///
@@ -9862,8 +10096,10 @@ pub mod product {
 				pub without_order: Option<bool>,
 				/// `parentId`: `object`, optional.
 				pub parent_id: Option<::serde_json::Value>,
-				/// `propertyN`: `object | array`, optional.
-				pub property_n: Option<::serde_json::Value>,
+				/// `property*`: `object | array`, optional.
+				///
+				/// Stands for every key matching `property*`: one entry per key.
+				pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -9911,7 +10147,7 @@ pub mod product {
 				FieldsRecurSchemeType, some into trial_price_id trial_price_id
 				"trialPriceId" : i64, some into without_order without_order
 				"withoutOrder" : bool, some into parent_id parent_id "parentId" :
-				::serde_json::Value, some into property_n property_n "propertyN" :
+				::serde_json::Value, map into property property "property*" :
 				::serde_json::Value, }
 			);
 			params_impls!(
@@ -9936,7 +10172,7 @@ pub mod product {
 				quantity_reserved, opt exact "recurSchemeLength" recur_scheme_length, opt
 				exact "recurSchemeType" recur_scheme_type, opt exact "trialPriceId"
 				trial_price_id, opt_yn exact "withoutOrder" without_order, opt exact
-				"parentId" parent_id, opt exact "propertyN" property_n, }
+				"parentId" parent_id, rest pattern "property*" property, }
 			);
 			/// The object `result` of `catalog.product.offer.update`: `object`.
 			///
@@ -10096,12 +10332,8 @@ pub mod product {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// `filter`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub filter: Option<list::Filter>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub order: Option<list::Order>,
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
@@ -10262,8 +10494,10 @@ pub mod product {
 				///
 				/// Values: `Y`, `N`.
 				pub vat_included: Option<bool>,
-				/// `propertyN`: `any`, optional.
-				pub property_n: Option<::serde_json::Value>,
+				/// `property*`: `any`, optional.
+				///
+				/// Stands for every key matching `property*`: one entry per key.
+				pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -10293,7 +10527,7 @@ pub mod product {
 						sort: None,
 						vat_id: None,
 						vat_included: None,
-						property_n: None,
+						property: Default::default(),
 						extra: Default::default(),
 					}
 				}
@@ -10318,8 +10552,7 @@ pub mod product {
 				detail_text_type detail_text_type "detailTextType" :
 				FieldsDetailTextType, some into sort sort "sort" : i64, some into vat_id
 				vat_id "vatId" : i64, some into vat_included vat_included "vatIncluded" :
-				bool, some into property_n property_n "propertyN" : ::serde_json::Value,
-				}
+				bool, map into property property "property*" : ::serde_json::Value, }
 			);
 			params_impls!(
 				Fields { req field "iblockId" iblock_id, req field "name" name, opt_yn
@@ -10333,8 +10566,8 @@ pub mod product {
 				"previewPicture" preview_picture, opt exact "detailPicture"
 				detail_picture, opt exact "previewTextType" preview_text_type, opt exact
 				"detailTextType" detail_text_type, opt exact "sort" sort, opt exact
-				"vatId" vat_id, opt_yn exact "vatIncluded" vat_included, opt exact
-				"propertyN" property_n, }
+				"vatId" vat_id, opt_yn exact "vatIncluded" vat_included, rest pattern
+				"property*" property, }
 			);
 			/// The object `result` of `catalog.product.service.add`: `object`.
 			///
@@ -11380,6 +11613,18 @@ pub mod product {
 			}
 			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 			params_impls!(Filter { rest pattern "*" field, });
+			/// Allowed values of `params.order.<field>` in `catalog.product.service.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 			/// The object `params.order` of `catalog.product.service.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html>
@@ -11388,8 +11633,10 @@ pub mod product {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `asc`, `desc`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -11399,7 +11646,7 @@ pub mod product {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result` of `catalog.product.service.list`: `object`.
 			///
@@ -11533,8 +11780,10 @@ pub mod product {
 				///
 				/// Values: `Y`, `N`.
 				pub vat_included: Option<bool>,
-				/// `propertyN`: `object | array`, optional.
-				pub property_n: Option<::serde_json::Value>,
+				/// `property*`: `object | array`, optional.
+				///
+				/// Stands for every key matching `property*`: one entry per key.
+				pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -11564,8 +11813,7 @@ pub mod product {
 				detail_text_type detail_text_type "detailTextType" :
 				FieldsDetailTextType, some into sort sort "sort" : i64, some into vat_id
 				vat_id "vatId" : i64, some into vat_included vat_included "vatIncluded" :
-				bool, some into property_n property_n "propertyN" : ::serde_json::Value,
-				}
+				bool, map into property property "property*" : ::serde_json::Value, }
 			);
 			params_impls!(
 				Fields { opt exact "name" name, opt_yn exact "active" active, opt exact
@@ -11578,8 +11826,8 @@ pub mod product {
 				opt exact "previewPicture" preview_picture, opt exact "detailPicture"
 				detail_picture, opt exact "previewTextType" preview_text_type, opt exact
 				"detailTextType" detail_text_type, opt exact "sort" sort, opt exact
-				"vatId" vat_id, opt_yn exact "vatIncluded" vat_included, opt exact
-				"propertyN" property_n, }
+				"vatId" vat_id, opt_yn exact "vatIncluded" vat_included, rest pattern
+				"property*" property, }
 			);
 			/// The object `result` of `catalog.product.service.update`: `object`.
 			///
@@ -11739,12 +11987,8 @@ pub mod product {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// `filter`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub filter: Option<list::Filter>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub order: Option<list::Order>,
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
@@ -11941,8 +12185,10 @@ pub mod product {
 				pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
 				/// `quantity`: `double`, optional.
 				pub quantity: Option<::bitrix24_runtime::Decimal>,
-				/// `propertyN`: `any`, optional.
-				pub property_n: Option<::serde_json::Value>,
+				/// `property*`: `any`, optional.
+				///
+				/// Stands for every key matching `property*`: one entry per key.
+				pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -11981,7 +12227,7 @@ pub mod product {
 						purchasing_currency: None,
 						purchasing_price: None,
 						quantity: None,
-						property_n: None,
+						property: Default::default(),
 						extra: Default::default(),
 					}
 				}
@@ -12015,8 +12261,8 @@ pub mod product {
 				purchasing_currency "purchasingCurrency" : String, some into
 				purchasing_price purchasing_price "purchasingPrice" :
 				::bitrix24_runtime::Decimal, some into quantity quantity "quantity" :
-				::bitrix24_runtime::Decimal, some into property_n property_n "propertyN"
-				: ::serde_json::Value, }
+				::bitrix24_runtime::Decimal, map into property property "property*" :
+				::serde_json::Value, }
 			);
 			params_impls!(
 				Fields { req field "iblockId" iblock_id, req field "name" name, opt_yn
@@ -12034,8 +12280,8 @@ pub mod product {
 				"vatIncluded" vat_included, opt exact "height" height, opt exact "length"
 				length, opt exact "weight" weight, opt exact "width" width, opt exact
 				"purchasingCurrency" purchasing_currency, opt exact "purchasingPrice"
-				purchasing_price, opt exact "quantity" quantity, opt exact "propertyN"
-				property_n, }
+				purchasing_price, opt exact "quantity" quantity, rest pattern "property*"
+				property, }
 			);
 			/// The object `result` of `catalog.product.sku.add`: `object`.
 			///
@@ -13362,6 +13608,18 @@ pub mod product {
 			}
 			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 			params_impls!(Filter { rest pattern "*" field, });
+			/// Allowed values of `params.order.<field>` in `catalog.product.sku.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 			/// The object `params.order` of `catalog.product.sku.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html>
@@ -13370,8 +13628,10 @@ pub mod product {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `asc`, `desc`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -13381,7 +13641,7 @@ pub mod product {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result` of `catalog.product.sku.list`: `object`.
 			///
@@ -13551,8 +13811,10 @@ pub mod product {
 				pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
 				/// `quantity`: `double`, optional.
 				pub quantity: Option<::bitrix24_runtime::Decimal>,
-				/// `propertyN`: `object | array`, optional.
-				pub property_n: Option<::serde_json::Value>,
+				/// `property*`: `object | array`, optional.
+				///
+				/// Stands for every key matching `property*`: one entry per key.
+				pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -13591,8 +13853,8 @@ pub mod product {
 				purchasing_currency purchasing_currency "purchasingCurrency" : String,
 				some into purchasing_price purchasing_price "purchasingPrice" :
 				::bitrix24_runtime::Decimal, some into quantity quantity "quantity" :
-				::bitrix24_runtime::Decimal, some into property_n property_n "propertyN"
-				: ::serde_json::Value, }
+				::bitrix24_runtime::Decimal, map into property property "property*" :
+				::serde_json::Value, }
 			);
 			params_impls!(
 				Fields { opt exact "name" name, opt_yn exact "active" active, opt exact
@@ -13610,8 +13872,8 @@ pub mod product {
 				"vatIncluded" vat_included, opt exact "height" height, opt exact "length"
 				length, opt exact "weight" weight, opt exact "width" width, opt exact
 				"purchasingCurrency" purchasing_currency, opt exact "purchasingPrice"
-				purchasing_price, opt exact "quantity" quantity, opt exact "propertyN"
-				property_n, }
+				purchasing_price, opt exact "quantity" quantity, rest pattern "property*"
+				property, }
 			);
 			/// The object `result` of `catalog.product.sku.update`: `object`.
 			///
@@ -13776,8 +14038,10 @@ pub mod product {
 			///
 			/// Values: `Y`, `N`.
 			pub without_order: Option<bool>,
-			/// `propertyN`: `object | array`, optional.
-			pub property_n: Option<::serde_json::Value>,
+			/// `property*`: `object | array`, optional.
+			///
+			/// Stands for every key matching `property*`: one entry per key.
+			pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -13821,8 +14085,8 @@ pub mod product {
 			recur_scheme_length recur_scheme_length "recurSchemeLength" : i64, some into
 			recur_scheme_type recur_scheme_type "recurSchemeType" : String, some into
 			trial_price_id trial_price_id "trialPriceId" : i64, some into without_order
-			without_order "withoutOrder" : bool, some into property_n property_n
-			"propertyN" : ::serde_json::Value, }
+			without_order "withoutOrder" : bool, map into property property "property*" :
+			::serde_json::Value, }
 		);
 		params_impls!(
 			Fields { opt exact "name" name, opt_yn exact "active" active, opt exact
@@ -13843,8 +14107,8 @@ pub mod product {
 			purchasing_price, opt exact "quantity" quantity, opt exact "quantityReserved"
 			quantity_reserved, opt exact "recurSchemeLength" recur_scheme_length, opt
 			exact "recurSchemeType" recur_scheme_type, opt exact "trialPriceId"
-			trial_price_id, opt_yn exact "withoutOrder" without_order, opt exact
-			"propertyN" property_n, }
+			trial_price_id, opt_yn exact "withoutOrder" without_order, rest pattern
+			"property*" property, }
 		);
 		/// The object `result` of `catalog.product.update`: `object`.
 		///
@@ -14347,12 +14611,8 @@ pub mod product_property {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -14603,7 +14863,7 @@ pub mod product_property {
 	pub mod delete {
 		/// Error codes of `catalog.productProperty.delete`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: HTTP 400.
+		/// The docs also list errors without a code: `productProperty does not exist` (HTTP 400).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14622,7 +14882,7 @@ pub mod product_property {
 	pub mod get {
 		/// Error codes of `catalog.productProperty.get`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: HTTP 400.
+		/// The docs also list errors without a code: `productProperty does not exist` (HTTP 400).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -14664,6 +14924,42 @@ pub mod product_property {
 		}
 		string_enum!(Error { N0 = "0" });
 		error_code!(Error);
+		/// The object `result.productProperty.<field>` of `catalog.productProperty.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputProductPropertyField {
+			/// `isImmutable`: `boolean`.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`.
+			pub is_required: Option<bool>,
+			/// `type`: `string`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputProductPropertyField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
+		);
+		/// The object `result.productProperty` of `catalog.productProperty.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputProductProperty {
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputProductPropertyField>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(OutputProductProperty { rest pattern "*" field, });
 		/// The object `result` of `catalog.productProperty.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-get-fields.html>
@@ -14671,12 +14967,12 @@ pub mod product_property {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `productProperty`: `object`.
-			pub product_property: ::serde_json::Value,
+			pub product_property: Option<OutputProductProperty>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { req field "productProperty" product_property, }
+			Output { opt field "productProperty" product_property, }
 			fits["productProperty"] []
 		);
 		method!(super::GetFields, "catalog.productProperty.getFields", V2, true);
@@ -14718,6 +15014,18 @@ pub mod product_property {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.productProperty.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `ASC`
+			Asc,
+			/// `DESC`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 		/// The object `params.order` of `catalog.productProperty.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html>
@@ -14726,8 +15034,10 @@ pub mod product_property {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `ASC`, `DESC`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -14737,7 +15047,7 @@ pub mod product_property {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.productProperty.list`: `object`.
 		///
@@ -14769,7 +15079,7 @@ pub mod product_property {
 	pub mod update {
 		/// Error codes of `catalog.productProperty.update`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: HTTP 400.
+		/// The docs also list errors without a code: `productProperty does not exist` (HTTP 400).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -15052,12 +15362,8 @@ pub mod product_property_enum {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -15347,6 +15653,18 @@ pub mod product_property_enum {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.productPropertyEnum.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `ASC`
+			Asc,
+			/// `DESC`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 		/// The object `params.order` of `catalog.productPropertyEnum.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-enum/catalog-product-property-enum-list.html>
@@ -15355,8 +15673,10 @@ pub mod product_property_enum {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `ASC`, `DESC`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -15366,7 +15686,7 @@ pub mod product_property_enum {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.productPropertyEnum.list`: `object`.
 		///
@@ -15589,12 +15909,8 @@ pub mod product_property_feature {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -15912,6 +16228,18 @@ pub mod product_property_feature {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.productPropertyFeature.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `ASC`
+			Asc,
+			/// `DESC`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 		/// The object `params.order` of `catalog.productPropertyFeature.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-list.html>
@@ -15920,8 +16248,10 @@ pub mod product_property_feature {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `ASC`, `DESC`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -15931,7 +16261,7 @@ pub mod product_property_feature {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.productPropertyFeature.list`: `object`.
 		///
@@ -16077,12 +16407,8 @@ pub mod product_property_section {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`, `select`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`, `select`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -16205,6 +16531,18 @@ pub mod product_property_section {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.productPropertySection.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `ASC`
+			Asc,
+			/// `DESC`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 		/// The object `params.order` of `catalog.productPropertySection.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-list.html>
@@ -16213,8 +16551,10 @@ pub mod product_property_section {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `ASC`, `DESC`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -16224,7 +16564,7 @@ pub mod product_property_section {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.productPropertySection.list`: `object`.
 		///
@@ -16406,12 +16746,8 @@ pub mod ratio {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -16567,6 +16903,18 @@ pub mod ratio {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.ratio.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.ratio.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/ratio/catalog-ratio-list.html>
@@ -16575,8 +16923,10 @@ pub mod ratio {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -16586,7 +16936,7 @@ pub mod ratio {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.ratio.list`: `object`.
 		///
@@ -16722,12 +17072,8 @@ pub mod rounding_rule {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -17021,6 +17367,18 @@ pub mod rounding_rule {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.roundingRule.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.roundingRule.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-list.html>
@@ -17029,8 +17387,10 @@ pub mod rounding_rule {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -17040,7 +17400,7 @@ pub mod rounding_rule {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.roundingRule.list`: `object`.
 		///
@@ -17258,12 +17618,8 @@ pub mod section {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -17579,6 +17935,18 @@ pub mod section {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.section.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.section.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-list.html>
@@ -17587,8 +17955,10 @@ pub mod section {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -17598,7 +17968,7 @@ pub mod section {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.section.list`: `object`.
 		///
@@ -17837,12 +18207,8 @@ pub mod store {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -18189,6 +18555,18 @@ pub mod store {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.store.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.store.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html>
@@ -18197,8 +18575,10 @@ pub mod store {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -18208,7 +18588,7 @@ pub mod store {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.store.list`: `object`.
 		///
@@ -18411,12 +18791,8 @@ pub mod storeproduct {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -18442,7 +18818,7 @@ pub mod storeproduct {
 	pub mod get {
 		/// Error codes of `catalog.storeproduct.get`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Store product does not exist` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -18578,6 +18954,18 @@ pub mod storeproduct {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.storeproduct.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.storeproduct.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/store-product/catalog-store-product-list.html>
@@ -18586,8 +18974,10 @@ pub mod storeproduct {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -18597,7 +18987,7 @@ pub mod storeproduct {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.storeproduct.list`: `object`.
 		///
@@ -18642,12 +19032,8 @@ pub mod userfield {
 			/// `select`: `string[]`, required.
 			pub select: Vec<String>,
 			/// `filter`: `object`, required.
-			///
-			/// Values: `field`.
 			pub filter: list::Filter,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub order: Option<list::Order>,
 			/// `start`: `integer`, optional.
 			pub start: Option<i64>,
@@ -18744,6 +19130,18 @@ pub mod userfield {
 			}
 			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 			params_impls!(Filter { rest pattern "*" field, });
+			/// Allowed values of `params.order.<field>` in `catalog.userfield.document.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 			/// The object `params.order` of `catalog.userfield.document.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
@@ -18752,8 +19150,10 @@ pub mod userfield {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `asc`, `desc`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -18763,7 +19163,7 @@ pub mod userfield {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result` of `catalog.userfield.document.list`: `object`.
 			///
@@ -18811,8 +19211,10 @@ pub mod userfield {
 			pub struct Fields {
 				/// `documentType`: `string`, required.
 				pub document_type: String,
-				/// `fieldN`: `any`, optional.
-				pub field_n: Option<::serde_json::Value>,
+				/// `field*`: `any`, optional.
+				///
+				/// Stands for every key matching `field*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -18821,17 +19223,15 @@ pub mod userfield {
 				pub fn new(document_type: impl Into<String>) -> Self {
 					Self {
 						document_type: document_type.into(),
-						field_n: None,
+						field: Default::default(),
 						extra: Default::default(),
 					}
 				}
 			}
-			setters!(
-				Fields { some into field_n field_n "fieldN" : ::serde_json::Value, }
-			);
+			setters!(Fields { map into field field "field*" : ::serde_json::Value, });
 			params_impls!(
-				Fields { req field "documentType" document_type, opt exact "fieldN"
-				field_n, }
+				Fields { req field "documentType" document_type, rest pattern "field*"
+				field, }
 			);
 			/// The object `result` of `catalog.userfield.document.update`: `object`.
 			///
@@ -18962,12 +19362,8 @@ pub mod vat {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -19142,15 +19538,34 @@ pub mod vat {
 		/// The object `result` of `catalog.vat.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
 			/// `vat`: `catalog_vat`.
 			pub vat: Option<crate::entities::CatalogVat>,
+			/// `active`: `string`, example only.
+			pub active: Option<String>,
+			/// `id`: `integer`, example only.
+			pub id: Option<i64>,
+			/// `name`: `string`, example only.
+			pub name: Option<String>,
+			/// `rate`: `integer`, example only.
+			pub rate: Option<i64>,
+			/// `sort`: `integer`, example only.
+			pub sort: Option<i64>,
+			/// `timestampX`: `string`, example only.
+			pub timestamp_x: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(Output { opt field "vat" vat, } fits["vat"] []);
+		result_impls!(
+			Output { opt field "vat" vat, opt soft "active" active, opt soft "id" id, opt
+			soft "name" name, opt soft "rate" rate, opt soft "sort" sort, opt soft
+			"timestampX" timestamp_x, } fits["vat", "active", "id", "name", "rate",
+			"sort", "timestampX"] []
+		);
 		method!(super::Get, "catalog.vat.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
@@ -19255,6 +19670,18 @@ pub mod vat {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `catalog.vat.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `catalog.vat.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-list.html>
@@ -19263,8 +19690,10 @@ pub mod vat {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -19274,7 +19703,7 @@ pub mod vat {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `catalog.vat.list`: `object`.
 		///

@@ -2,6 +2,1150 @@
 
 //! Entities documented once (a data-types entry or a fields page) and held by the
 //! results of several methods: one type each, shared by all of them.
+#[cfg(feature = "biconnector")]
+/// Types of the entity `biconnector.connector.fields`.
+pub mod biconnector_connector_fields {
+	/// The object `biconnector.connector.fields.settings` of `biconnector.connector.fields`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BiconnectorConnectorFieldsSettings {
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// `code`: `string`, example only.
+		pub code: Option<String>,
+		/// `type`: `string`, example only.
+		pub type_: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BiconnectorConnectorFieldsSettings { opt soft "name" name, opt soft "code" code,
+		opt soft "type" type_, }
+	);
+	/// The entity `biconnector.connector.fields`, one type wherever a result holds it.
+	///
+	/// In the results of `biconnector.connector.get`, `biconnector.connector.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BiconnectorConnectorFields {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `logo`: `string`.
+		pub logo: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `sort`: `integer`.
+		pub sort: Option<i64>,
+		/// `urlCheck`: `string`.
+		pub url_check: Option<String>,
+		/// `urlData`: `string`.
+		pub url_data: Option<String>,
+		/// `urlTableList`: `string`.
+		pub url_table_list: Option<String>,
+		/// `urlTableDescription`: `string`.
+		pub url_table_description: Option<String>,
+		/// `settings`: `object[]`.
+		pub settings: Vec<BiconnectorConnectorFieldsSettings>,
+		/// `supportMapping`: `boolean`.
+		pub support_mapping: Option<bool>,
+		/// `sourceCode`: `string`.
+		pub source_code: Option<String>,
+		/// `dateCreate`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BiconnectorConnectorFields { opt field "id" id, opt field "title" title, opt
+		field "logo" logo, opt field "description" description, opt field "sort" sort,
+		opt field "urlCheck" url_check, opt field "urlData" url_data, opt field
+		"urlTableList" url_table_list, opt field "urlTableDescription"
+		url_table_description, req field "settings" settings, opt field "supportMapping"
+		support_mapping, opt field "sourceCode" source_code, opt field "dateCreate"
+		date_create, }
+	);
+	deserialize_via_from_value!(BiconnectorConnectorFields);
+}
+#[cfg(feature = "biconnector")]
+pub use biconnector_connector_fields::BiconnectorConnectorFields;
+#[cfg(feature = "biconnector")]
+/// Types of the entity `biconnector.dataset.dataset`.
+pub mod biconnector_dataset_dataset {
+	/// The entity `biconnector.dataset.dataset`, one type wherever a result holds it.
+	///
+	/// In the results of `biconnector.dataset.get`, `biconnector.dataset.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BiconnectorDatasetDataset {
+		/// `id`: `any`.
+		pub id: ::serde_json::Value,
+		/// `type`: `any`.
+		pub type_: ::serde_json::Value,
+		/// `name`: `any`.
+		pub name: ::serde_json::Value,
+		/// `description`: `any`.
+		pub description: ::serde_json::Value,
+		/// `externalCode`: `any`.
+		pub external_code: ::serde_json::Value,
+		/// `externalName`: `any`.
+		pub external_name: ::serde_json::Value,
+		/// `dateCreate`: `any`.
+		pub date_create: ::serde_json::Value,
+		/// `dateUpdate`: `any`.
+		pub date_update: ::serde_json::Value,
+		/// `createdById`: `any`.
+		pub created_by_id: ::serde_json::Value,
+		/// `updatedById`: `any`.
+		pub updated_by_id: ::serde_json::Value,
+		/// `externalId`: `any`.
+		pub external_id: ::serde_json::Value,
+		/// `fields`: `any`.
+		pub fields: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BiconnectorDatasetDataset { req field "id" id, req field "type" type_, req field
+		"name" name, req field "description" description, req field "externalCode"
+		external_code, req field "externalName" external_name, req field "dateCreate"
+		date_create, req field "dateUpdate" date_update, req field "createdById"
+		created_by_id, req field "updatedById" updated_by_id, req field "externalId"
+		external_id, req field "fields" fields, }
+	);
+	deserialize_via_from_value!(BiconnectorDatasetDataset);
+}
+#[cfg(feature = "biconnector")]
+pub use biconnector_dataset_dataset::BiconnectorDatasetDataset;
+#[cfg(feature = "biconnector")]
+/// Types of the entity `biconnector.dataset.fields`.
+pub mod biconnector_dataset_fields {
+	/// The entity `biconnector.dataset.fields`, one type wherever a result holds it.
+	///
+	/// In the results of `biconnector.dataset.get`, `biconnector.dataset.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BiconnectorDatasetFields {
+		/// `id`: `any`.
+		pub id: ::serde_json::Value,
+		/// `datasetId`: `any`.
+		pub dataset_id: ::serde_json::Value,
+		/// `type`: `any`.
+		pub type_: ::serde_json::Value,
+		/// `name`: `any`.
+		pub name: ::serde_json::Value,
+		/// `externalCode`: `any`.
+		pub external_code: ::serde_json::Value,
+		/// `visible`: `any`.
+		pub visible: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BiconnectorDatasetFields { req field "id" id, req field "datasetId" dataset_id,
+		req field "type" type_, req field "name" name, req field "externalCode"
+		external_code, req field "visible" visible, }
+	);
+	deserialize_via_from_value!(BiconnectorDatasetFields);
+}
+#[cfg(feature = "biconnector")]
+pub use biconnector_dataset_fields::BiconnectorDatasetFields;
+#[cfg(feature = "biconnector")]
+/// Types of the entity `biconnector.source.fields`.
+pub mod biconnector_source_fields {
+	/// The object `biconnector.source.fields.settings` of `biconnector.source.fields`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BiconnectorSourceFieldsSettings {
+		/// `code`: `string`, example only.
+		pub code: Option<String>,
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// `type`: `string`, example only.
+		pub type_: Option<String>,
+		/// `value`: `string`, example only.
+		pub value: Option<String>,
+		/// `id`: `integer`, example only.
+		pub id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BiconnectorSourceFieldsSettings { opt soft "code" code, opt soft "name" name, opt
+		soft "type" type_, opt soft "value" value, opt soft "id" id, }
+	);
+	/// The entity `biconnector.source.fields`, one type wherever a result holds it.
+	///
+	/// In the results of `biconnector.source.get`, `biconnector.source.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BiconnectorSourceFields {
+		/// `id`: `any`.
+		pub id: ::serde_json::Value,
+		/// `title`: `any`.
+		pub title: ::serde_json::Value,
+		/// `type`: `any`.
+		pub type_: ::serde_json::Value,
+		/// `code`: `any`.
+		pub code: ::serde_json::Value,
+		/// `description`: `any`.
+		pub description: ::serde_json::Value,
+		/// `active`: `any`.
+		pub active: ::serde_json::Value,
+		/// `dateCreate`: `any`.
+		pub date_create: ::serde_json::Value,
+		/// `dateUpdate`: `any`.
+		pub date_update: ::serde_json::Value,
+		/// `createdById`: `any`.
+		pub created_by_id: ::serde_json::Value,
+		/// `updatedById`: `any`.
+		pub updated_by_id: ::serde_json::Value,
+		/// `connectorId`: `any`.
+		pub connector_id: ::serde_json::Value,
+		/// `settings`: `object[]`.
+		pub settings: Vec<BiconnectorSourceFieldsSettings>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BiconnectorSourceFields { req field "id" id, req field "title" title, req field
+		"type" type_, req field "code" code, req field "description" description, req
+		field "active" active, req field "dateCreate" date_create, req field "dateUpdate"
+		date_update, req field "createdById" created_by_id, req field "updatedById"
+		updated_by_id, req field "connectorId" connector_id, req field "settings"
+		settings, }
+	);
+	deserialize_via_from_value!(BiconnectorSourceFields);
+}
+#[cfg(feature = "biconnector")]
+pub use biconnector_source_fields::BiconnectorSourceFields;
+#[cfg(feature = "booking")]
+/// Types of the entity `booking.v1.booking`.
+pub mod booking_v1_booking {
+	/// The object `booking.v1.booking.datePeriod.from` of `booking.v1.booking`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BookingV1BookingDatePeriodFrom {
+		/// `timestamp`: `integer`, example only.
+		pub timestamp: Option<i64>,
+		/// `timezone`: `string`, example only.
+		pub timezone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BookingV1BookingDatePeriodFrom { opt soft "timestamp" timestamp, opt soft
+		"timezone" timezone, }
+	);
+	/// The object `booking.v1.booking.datePeriod.to` of `booking.v1.booking`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BookingV1BookingDatePeriodTo {
+		/// `timestamp`: `integer`, example only.
+		pub timestamp: Option<i64>,
+		/// `timezone`: `string`, example only.
+		pub timezone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BookingV1BookingDatePeriodTo { opt soft "timestamp" timestamp, opt soft
+		"timezone" timezone, }
+	);
+	/// The object `booking.v1.booking.datePeriod` of `booking.v1.booking`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BookingV1BookingDatePeriod {
+		/// `from`: `object`, example only.
+		pub from: Option<BookingV1BookingDatePeriodFrom>,
+		/// `to`: `object`, example only.
+		pub to: Option<BookingV1BookingDatePeriodTo>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BookingV1BookingDatePeriod { opt soft "from" from, opt soft "to" to, }
+	);
+	/// The entity `booking.v1.booking`, one type wherever a result holds it.
+	///
+	/// In the results of `booking.v1.booking.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BookingV1Booking {
+		/// `datePeriod`: `object`.
+		pub date_period: Option<BookingV1BookingDatePeriod>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `resourceIds`: `array`.
+		pub resource_ids: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BookingV1Booking { opt field "datePeriod" date_period, opt field "description"
+		description, opt field "id" id, opt field "name" name, req field "resourceIds"
+		resource_ids, }
+	);
+	deserialize_via_from_value!(BookingV1Booking);
+}
+#[cfg(feature = "booking")]
+pub use booking_v1_booking::BookingV1Booking;
+#[cfg(feature = "booking")]
+/// Types of the entity `booking.v1.resource`.
+pub mod booking_v1_resource {
+	/// Allowed values of `booking.v1.resource.templateTypeConfirmation` in `booking.v1.resource`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum BookingV1ResourceTemplateTypeConfirmation {
+		/// `inanimate`
+		Inanimate,
+		/// `animate`
+		Animate,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		BookingV1ResourceTemplateTypeConfirmation { Inanimate = "inanimate", Animate =
+		"animate" }
+	);
+	/// Allowed values of `booking.v1.resource.templateTypeDelayed` in `booking.v1.resource`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum BookingV1ResourceTemplateTypeDelayed {
+		/// `inanimate`
+		Inanimate,
+		/// `animate`
+		Animate,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		BookingV1ResourceTemplateTypeDelayed { Inanimate = "inanimate", Animate =
+		"animate" }
+	);
+	/// Allowed values of `booking.v1.resource.templateTypeFeedback` in `booking.v1.resource`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum BookingV1ResourceTemplateTypeFeedback {
+		/// `inanimate`
+		Inanimate,
+		/// `animate`
+		Animate,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		BookingV1ResourceTemplateTypeFeedback { Inanimate = "inanimate", Animate =
+		"animate" }
+	);
+	/// Allowed values of `booking.v1.resource.templateTypeInfo` in `booking.v1.resource`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum BookingV1ResourceTemplateTypeInfo {
+		/// `inanimate`
+		Inanimate,
+		/// `animate`
+		Animate,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		BookingV1ResourceTemplateTypeInfo { Inanimate = "inanimate", Animate = "animate"
+		}
+	);
+	/// Allowed values of `booking.v1.resource.templateTypeReminder` in `booking.v1.resource`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum BookingV1ResourceTemplateTypeReminder {
+		/// `base`
+		Base,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(BookingV1ResourceTemplateTypeReminder { Base = "base" });
+	/// The entity `booking.v1.resource`, one type wherever a result holds it.
+	///
+	/// In the results of `booking.v1.resource.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct BookingV1Resource {
+		/// `confirmationCounterDelay`: `integer`.
+		pub confirmation_counter_delay: Option<i64>,
+		/// `confirmationDelay`: `integer`.
+		pub confirmation_delay: Option<i64>,
+		/// `confirmationRepetitions`: `integer`.
+		pub confirmation_repetitions: Option<i64>,
+		/// `confirmationRepetitionsInterval`: `integer`.
+		pub confirmation_repetitions_interval: Option<i64>,
+		/// `delayedCounterDelay`: `integer`.
+		pub delayed_counter_delay: Option<i64>,
+		/// `delayedDelay`: `integer`.
+		pub delayed_delay: Option<i64>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `infoDelay`: `integer`.
+		pub info_delay: Option<i64>,
+		/// `isConfirmationNotificationOn`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_confirmation_notification_on: Option<bool>,
+		/// `isDelayedNotificationOn`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_delayed_notification_on: Option<bool>,
+		/// `isFeedbackNotificationOn`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_feedback_notification_on: Option<bool>,
+		/// `isInfoNotificationOn`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_info_notification_on: Option<bool>,
+		/// `isMain`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_main: Option<bool>,
+		/// `isReminderNotificationOn`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_reminder_notification_on: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `reminderDelay`: `integer`.
+		pub reminder_delay: Option<i64>,
+		/// `templateTypeConfirmation`: `string`.
+		///
+		/// Values: `inanimate`, `animate`.
+		pub template_type_confirmation: Option<
+			BookingV1ResourceTemplateTypeConfirmation,
+		>,
+		/// `templateTypeDelayed`: `string`.
+		///
+		/// Values: `inanimate`, `animate`.
+		pub template_type_delayed: Option<BookingV1ResourceTemplateTypeDelayed>,
+		/// `templateTypeFeedback`: `string`.
+		///
+		/// Values: `inanimate`, `animate`.
+		pub template_type_feedback: Option<BookingV1ResourceTemplateTypeFeedback>,
+		/// `templateTypeInfo`: `string`.
+		///
+		/// Values: `inanimate`, `animate`.
+		pub template_type_info: Option<BookingV1ResourceTemplateTypeInfo>,
+		/// `templateTypeReminder`: `string`.
+		///
+		/// Values: `base`.
+		pub template_type_reminder: Option<BookingV1ResourceTemplateTypeReminder>,
+		/// `typeId`: `integer`.
+		pub type_id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		BookingV1Resource { opt field "confirmationCounterDelay"
+		confirmation_counter_delay, opt field "confirmationDelay" confirmation_delay, opt
+		field "confirmationRepetitions" confirmation_repetitions, opt field
+		"confirmationRepetitionsInterval" confirmation_repetitions_interval, opt field
+		"delayedCounterDelay" delayed_counter_delay, opt field "delayedDelay"
+		delayed_delay, opt field "description" description, opt field "id" id, opt field
+		"infoDelay" info_delay, opt_yn field "isConfirmationNotificationOn"
+		is_confirmation_notification_on, opt_yn field "isDelayedNotificationOn"
+		is_delayed_notification_on, opt_yn field "isFeedbackNotificationOn"
+		is_feedback_notification_on, opt_yn field "isInfoNotificationOn"
+		is_info_notification_on, opt_yn field "isMain" is_main, opt_yn field
+		"isReminderNotificationOn" is_reminder_notification_on, opt field "name" name,
+		opt field "reminderDelay" reminder_delay, opt field "templateTypeConfirmation"
+		template_type_confirmation, opt field "templateTypeDelayed"
+		template_type_delayed, opt field "templateTypeFeedback" template_type_feedback,
+		opt field "templateTypeInfo" template_type_info, opt field "templateTypeReminder"
+		template_type_reminder, opt field "typeId" type_id, }
+	);
+	deserialize_via_from_value!(BookingV1Resource);
+}
+#[cfg(feature = "booking")]
+pub use booking_v1_resource::BookingV1Resource;
+#[cfg(feature = "calendar")]
+/// Types of the entity `calendar.event`.
+pub mod calendar_event {
+	/// Allowed values of `calendar.event.MEETING_STATUS` in `calendar.event`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarEventMeetingStatus {
+		/// `Y`
+		Y,
+		/// `N`
+		N,
+		/// `Q`
+		Q,
+		/// `H`
+		H,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CalendarEventMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+	/// The object `calendar.event.MEETING` of `calendar.event`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventMeeting {
+		/// `HOST_NAME`: `string`.
+		pub host_name: Option<String>,
+		/// `NOTIFY`: `boolean`.
+		pub notify: Option<bool>,
+		/// `REINVITE`: `boolean`.
+		pub reinvite: Option<bool>,
+		/// `ALLOW_INVITE`: `boolean`.
+		pub allow_invite: Option<bool>,
+		/// `HIDE_GUESTS`: `boolean`.
+		pub hide_guests: Option<bool>,
+		/// `MEETING_CREATOR`: `integer`.
+		pub meeting_creator: Option<i64>,
+		/// `LANGUAGE_ID`: `string`.
+		pub language_id: Option<String>,
+		/// `MAIL_FROM`: `string`.
+		pub mail_from: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEventMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY"
+		notify, opt field "REINVITE" reinvite, opt field "ALLOW_INVITE" allow_invite, opt
+		field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR" meeting_creator, opt
+		field "LANGUAGE_ID" language_id, opt field "MAIL_FROM" mail_from, }
+	);
+	/// The object `calendar.event.REMIND` of `calendar.event`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventRemind {
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `count`: `integer`.
+		pub count: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEventRemind { opt field "type" type_, opt field "count" count, }
+	);
+	/// The object `calendar.event.RRULE.BYDAY` of `calendar.event`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventRruleByday {
+		/// `MO`: `string`, example only.
+		pub mo: Option<String>,
+		/// `WE`: `string`, example only.
+		pub we: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(CalendarEventRruleByday { opt soft "MO" mo, opt soft "WE" we, });
+	/// The object `calendar.event.RRULE` of `calendar.event`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventRrule {
+		/// `FREQ`: `string`.
+		pub freq: Option<String>,
+		/// `BYDAY`: `object`.
+		pub byday: Option<CalendarEventRruleByday>,
+		/// `INTERVAL`: `integer`.
+		pub interval: Option<i64>,
+		/// `UNTIL`: `date`.
+		pub until: Option<::bitrix24_runtime::DateTime>,
+		/// `~UNTIL`: `date`.
+		pub tilde_until: Option<::bitrix24_runtime::DateTime>,
+		/// `UNTIL_TS`: `integer`.
+		pub until_ts: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEventRrule { opt field "FREQ" freq, opt field "BYDAY" byday, opt field
+		"INTERVAL" interval, opt field "UNTIL" until, opt field "~UNTIL" tilde_until, opt
+		field "UNTIL_TS" until_ts, }
+	);
+	/// The object `calendar.event.RELATIONS` of `calendar.event`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventRelations {
+		/// `ORIGINAL_RECURSION_ID`: `integer`.
+		pub original_recursion_id: Option<i64>,
+		/// `COMMENT_XML_ID`: `string`.
+		pub comment_xml_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEventRelations { opt field "ORIGINAL_RECURSION_ID" original_recursion_id,
+		opt field "COMMENT_XML_ID" comment_xml_id, }
+	);
+	/// Allowed values of `calendar.event.ATTENDEE_LIST.status` in `calendar.event`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarEventAttendeeListStatus {
+		/// `Y`
+		Y,
+		/// `N`
+		N,
+		/// `Q`
+		Q,
+		/// `H`
+		H,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CalendarEventAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+	/// The object `calendar.event.ATTENDEE_LIST` of `calendar.event`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventAttendeeList {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `entryId`: `string`.
+		pub entry_id: Option<String>,
+		/// `status`: `string`.
+		///
+		/// Values: `Y`, `N`, `Q`, `H`.
+		pub status: Option<CalendarEventAttendeeListStatus>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEventAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
+		field "status" status, }
+	);
+	/// The object `calendar.event.attendeesEntityList` of `calendar.event`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEventAttendeesEntityList {
+		/// `entityId`: `string`.
+		pub entity_id: Option<String>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEventAttendeesEntityList { opt field "entityId" entity_id, opt field "id"
+		id, }
+	);
+	/// The entity `calendar.event`, one type wherever a result holds it.
+	///
+	/// In the results of `calendar.event.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarEvent {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `PARENT_ID`: `string`.
+		pub parent_id: Option<String>,
+		/// `DELETED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub deleted: Option<bool>,
+		/// `CAL_TYPE`: `string`.
+		pub cal_type: Option<String>,
+		/// `OWNER_ID`: `string`.
+		pub owner_id: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `DATE_FROM`: `datetime`.
+		pub date_from: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_TO`: `datetime`.
+		pub date_to: Option<::bitrix24_runtime::DateTime>,
+		/// `ORIGINAL_DATE_FROM`: `datetime`.
+		pub original_date_from: Option<::bitrix24_runtime::DateTime>,
+		/// `TZ_FROM`: `string`.
+		pub tz_from: Option<String>,
+		/// `TZ_TO`: `string`.
+		pub tz_to: Option<String>,
+		/// `TZ_OFFSET_FROM`: `string`.
+		pub tz_offset_from: Option<String>,
+		/// `TZ_OFFSET_TO`: `string`.
+		pub tz_offset_to: Option<String>,
+		/// `DATE_FROM_TS_UTC`: `string`.
+		pub date_from_ts_utc: Option<String>,
+		/// `DATE_TO_TS_UTC`: `string`.
+		pub date_to_ts_utc: Option<String>,
+		/// `DT_SKIP_TIME`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub dt_skip_time: Option<bool>,
+		/// `DT_LENGTH`: `integer`.
+		pub dt_length: Option<i64>,
+		/// `EVENT_TYPE`: `string`.
+		pub event_type: Option<String>,
+		/// `CREATED_BY`: `string`.
+		pub created_by: Option<String>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `TIMESTAMP_X`: `datetime`.
+		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+		/// `DESCRIPTION`: `string`.
+		pub description: Option<String>,
+		/// `PRIVATE_EVENT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub private_event: Option<bool>,
+		/// `ACCESSIBILITY`: `string`.
+		pub accessibility: Option<String>,
+		/// `IMPORTANCE`: `string`.
+		pub importance: Option<String>,
+		/// `IS_MEETING`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_meeting: Option<bool>,
+		/// `MEETING_STATUS`: `string`.
+		///
+		/// Values: `Y`, `N`, `Q`, `H`.
+		pub meeting_status: Option<CalendarEventMeetingStatus>,
+		/// `MEETING_HOST`: `string`.
+		pub meeting_host: Option<String>,
+		/// `MEETING`: `object`.
+		pub meeting: Option<CalendarEventMeeting>,
+		/// `LOCATION`: `string`.
+		pub location: Option<String>,
+		/// `REMIND`: `array`.
+		pub remind: Vec<CalendarEventRemind>,
+		/// `COLOR`: `string`.
+		pub color: Option<String>,
+		/// `RRULE`: `object`.
+		pub rrule: Option<CalendarEventRrule>,
+		/// `EXDATE`: `string`.
+		pub exdate: Option<String>,
+		/// `DAV_XML_ID`: `string`.
+		pub dav_xml_id: Option<String>,
+		/// `G_EVENT_ID`: `string`.
+		pub g_event_id: Option<String>,
+		/// `CAL_DAV_LABEL`: `string`.
+		pub cal_dav_label: Option<String>,
+		/// `VERSION`: `string`.
+		pub version: Option<String>,
+		/// `ATTENDEES_CODES`: `array`.
+		pub attendees_codes: Vec<::serde_json::Value>,
+		/// `RECURRENCE_ID`: `string`.
+		pub recurrence_id: Option<String>,
+		/// `RELATIONS`: `object`.
+		pub relations: Option<CalendarEventRelations>,
+		/// `SECTION_ID`: `string`.
+		pub section_id: Option<String>,
+		/// `SYNC_STATUS`: `string`.
+		pub sync_status: Option<String>,
+		/// `UF_CRM_CAL_EVENT`: `array`.
+		pub uf_crm_cal_event: Vec<::serde_json::Value>,
+		/// `UF_WEBDAV_CAL_EVENT`: `array`.
+		pub uf_webdav_cal_event: Vec<::serde_json::Value>,
+		/// `SECTION_DAV_XML_ID`: `array`.
+		pub section_dav_xml_id: Vec<::serde_json::Value>,
+		/// `DATE_FROM_FORMATTED`: `string`.
+		pub date_from_formatted: Option<String>,
+		/// `DATE_TO_FORMATTED`: `string`.
+		pub date_to_formatted: Option<String>,
+		/// `SECT_ID`: `string`.
+		pub sect_id: Option<String>,
+		/// `ATTENDEE_LIST`: `array`.
+		pub attendee_list: Vec<CalendarEventAttendeeList>,
+		/// `COLLAB_ID`: `integer`.
+		pub collab_id: Option<i64>,
+		/// `~RRULE_DESCRIPTION`: `string`.
+		pub tilde_rrule_description: Option<String>,
+		/// `attendeesEntityList`: `array`.
+		pub attendees_entity_list: Vec<CalendarEventAttendeesEntityList>,
+		/// `~DESCRIPTION`: `string`.
+		pub tilde_description: Option<String>,
+		/// `~USER_OFFSET_FROM`: `integer`.
+		pub tilde_user_offset_from: Option<i64>,
+		/// `~USER_OFFSET_TO`: `integer`.
+		pub tilde_user_offset_to: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarEvent { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
+		"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID" owner_id,
+		opt field "NAME" name, opt field "DATE_FROM" date_from, opt field "DATE_TO"
+		date_to, opt field "ORIGINAL_DATE_FROM" original_date_from, opt field "TZ_FROM"
+		tz_from, opt field "TZ_TO" tz_to, opt field "TZ_OFFSET_FROM" tz_offset_from, opt
+		field "TZ_OFFSET_TO" tz_offset_to, opt field "DATE_FROM_TS_UTC" date_from_ts_utc,
+		opt field "DATE_TO_TS_UTC" date_to_ts_utc, opt_yn field "DT_SKIP_TIME"
+		dt_skip_time, opt field "DT_LENGTH" dt_length, opt field "EVENT_TYPE" event_type,
+		opt field "CREATED_BY" created_by, opt field "DATE_CREATE" date_create, opt field
+		"TIMESTAMP_X" timestamp_x, opt field "DESCRIPTION" description, opt_yn field
+		"PRIVATE_EVENT" private_event, opt field "ACCESSIBILITY" accessibility, opt field
+		"IMPORTANCE" importance, opt_yn field "IS_MEETING" is_meeting, opt field
+		"MEETING_STATUS" meeting_status, opt field "MEETING_HOST" meeting_host, opt field
+		"MEETING" meeting, opt field "LOCATION" location, req field "REMIND" remind, opt
+		field "COLOR" color, opt field "RRULE" rrule, opt field "EXDATE" exdate, opt
+		field "DAV_XML_ID" dav_xml_id, opt field "G_EVENT_ID" g_event_id, opt field
+		"CAL_DAV_LABEL" cal_dav_label, opt field "VERSION" version, req field
+		"ATTENDEES_CODES" attendees_codes, opt field "RECURRENCE_ID" recurrence_id, opt
+		field "RELATIONS" relations, opt field "SECTION_ID" section_id, opt field
+		"SYNC_STATUS" sync_status, req field "UF_CRM_CAL_EVENT" uf_crm_cal_event, req
+		field "UF_WEBDAV_CAL_EVENT" uf_webdav_cal_event, req field "SECTION_DAV_XML_ID"
+		section_dav_xml_id, opt field "DATE_FROM_FORMATTED" date_from_formatted, opt
+		field "DATE_TO_FORMATTED" date_to_formatted, opt field "SECT_ID" sect_id, req
+		field "ATTENDEE_LIST" attendee_list, opt field "COLLAB_ID" collab_id, opt field
+		"~RRULE_DESCRIPTION" tilde_rrule_description, req field "attendeesEntityList"
+		attendees_entity_list, opt field "~DESCRIPTION" tilde_description, opt field
+		"~USER_OFFSET_FROM" tilde_user_offset_from, opt field "~USER_OFFSET_TO"
+		tilde_user_offset_to, }
+	);
+	deserialize_via_from_value!(CalendarEvent);
+}
+#[cfg(feature = "calendar")]
+pub use calendar_event::CalendarEvent;
+#[cfg(feature = "calendar")]
+/// Types of the entity `calendar.settings`.
+pub mod calendar_settings {
+	/// The entity `calendar.settings`, one type wherever a result holds it.
+	///
+	/// In the results of `calendar.settings.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarSettings {
+		/// `work_time_start`: `string`.
+		pub work_time_start: Option<String>,
+		/// `work_time_end`: `string`.
+		pub work_time_end: Option<String>,
+		/// `year_holidays`: `string`.
+		pub year_holidays: Option<String>,
+		/// `week_holidays`: `array`.
+		pub week_holidays: Vec<::serde_json::Value>,
+		/// `week_start`: `string`.
+		pub week_start: Option<String>,
+		/// `user_name_template`: `string`.
+		pub user_name_template: Option<String>,
+		/// `sync_by_push`: `boolean`.
+		pub sync_by_push: Option<bool>,
+		/// `user_show_login`: `boolean`.
+		pub user_show_login: Option<bool>,
+		/// `path_to_user`: `string`.
+		pub path_to_user: Option<String>,
+		/// `path_to_user_calendar`: `string`.
+		pub path_to_user_calendar: Option<String>,
+		/// `path_to_group`: `string`.
+		pub path_to_group: Option<String>,
+		/// `path_to_group_calendar`: `string`.
+		pub path_to_group_calendar: Option<String>,
+		/// `path_to_vr`: `string`.
+		pub path_to_vr: Option<String>,
+		/// `path_to_rm`: `string`.
+		pub path_to_rm: Option<String>,
+		/// `rm_iblock_type`: `string`.
+		pub rm_iblock_type: Option<String>,
+		/// `rm_iblock_id`: `string`.
+		pub rm_iblock_id: Option<String>,
+		/// `dep_manager_sub`: `boolean`.
+		pub dep_manager_sub: Option<bool>,
+		/// `denied_superpose_types`: `array`.
+		pub denied_superpose_types: Vec<::serde_json::Value>,
+		/// `pathes_for_sites`: `boolean`.
+		pub pathes_for_sites: Option<bool>,
+		/// `forum_id`: `string`.
+		pub forum_id: Option<String>,
+		/// `rm_for_sites`: `boolean`.
+		pub rm_for_sites: Option<bool>,
+		/// `path_to_type_company_calendar`: `string`.
+		pub path_to_type_company_calendar: Option<String>,
+		/// `path_to_type_location`: `string`.
+		pub path_to_type_location: Option<String>,
+		/// `path_to_type_open_event`: `string`.
+		pub path_to_type_open_event: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarSettings { opt field "work_time_start" work_time_start, opt field
+		"work_time_end" work_time_end, opt field "year_holidays" year_holidays, req field
+		"week_holidays" week_holidays, opt field "week_start" week_start, opt field
+		"user_name_template" user_name_template, opt field "sync_by_push" sync_by_push,
+		opt field "user_show_login" user_show_login, opt field "path_to_user"
+		path_to_user, opt field "path_to_user_calendar" path_to_user_calendar, opt field
+		"path_to_group" path_to_group, opt field "path_to_group_calendar"
+		path_to_group_calendar, opt field "path_to_vr" path_to_vr, opt field "path_to_rm"
+		path_to_rm, opt field "rm_iblock_type" rm_iblock_type, opt field "rm_iblock_id"
+		rm_iblock_id, opt field "dep_manager_sub" dep_manager_sub, req field
+		"denied_superpose_types" denied_superpose_types, opt field "pathes_for_sites"
+		pathes_for_sites, opt field "forum_id" forum_id, opt field "rm_for_sites"
+		rm_for_sites, opt field "path_to_type_company_calendar"
+		path_to_type_company_calendar, opt field "path_to_type_location"
+		path_to_type_location, opt field "path_to_type_open_event"
+		path_to_type_open_event, }
+	);
+	deserialize_via_from_value!(CalendarSettings);
+}
+#[cfg(feature = "calendar")]
+pub use calendar_settings::CalendarSettings;
+#[cfg(feature = "calendar")]
+/// Types of the entity `calendar.user.settings`.
+pub mod calendar_user_settings {
+	/// Allowed values of `calendar.user.settings.view` in `calendar.user.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarUserSettingsView {
+		/// `day`
+		Day,
+		/// `week`
+		Week,
+		/// `month`
+		Month,
+		/// `list`
+		List,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CalendarUserSettingsView { Day = "day", Week = "week", Month = "month", List =
+		"list" }
+	);
+	/// The object `calendar.user.settings.defaultSections` of `calendar.user.settings`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarUserSettingsDefaultSections {
+		/// `user1`: `string`, example only.
+		pub user1: Option<String>,
+		/// `group6`: `string`, example only.
+		pub group6: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarUserSettingsDefaultSections { opt soft "user1" user1, opt soft "group6"
+		group6, }
+	);
+	/// Allowed values of `calendar.user.settings.defaultReminders.fullDay.type` in `calendar.user.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarUserSettingsDefaultRemindersFullDayType {
+		/// `min`
+		Min,
+		/// `hour`
+		Hour,
+		/// `day`
+		Day,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CalendarUserSettingsDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day
+		= "day" }
+	);
+	/// The object `calendar.user.settings.defaultReminders.fullDay` of `calendar.user.settings`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarUserSettingsDefaultRemindersFullDay {
+		/// `type`: `string`.
+		///
+		/// Values: `min`, `hour`, `day`.
+		pub type_: Option<CalendarUserSettingsDefaultRemindersFullDayType>,
+		/// `count`: `integer`.
+		pub count: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarUserSettingsDefaultRemindersFullDay { opt field "type" type_, opt field
+		"count" count, }
+	);
+	/// Allowed values of `calendar.user.settings.defaultReminders.withTime.type` in `calendar.user.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarUserSettingsDefaultRemindersWithTimeType {
+		/// `min`
+		Min,
+		/// `hour`
+		Hour,
+		/// `day`
+		Day,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CalendarUserSettingsDefaultRemindersWithTimeType { Min = "min", Hour = "hour",
+		Day = "day" }
+	);
+	/// The object `calendar.user.settings.defaultReminders.withTime` of `calendar.user.settings`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarUserSettingsDefaultRemindersWithTime {
+		/// `type`: `string`.
+		///
+		/// Values: `min`, `hour`, `day`.
+		pub type_: Option<CalendarUserSettingsDefaultRemindersWithTimeType>,
+		/// `count`: `integer`.
+		pub count: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarUserSettingsDefaultRemindersWithTime { opt field "type" type_, opt field
+		"count" count, }
+	);
+	/// The object `calendar.user.settings.defaultReminders` of `calendar.user.settings`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarUserSettingsDefaultReminders {
+		/// `fullDay`: `array`.
+		pub full_day: Vec<CalendarUserSettingsDefaultRemindersFullDay>,
+		/// `withTime`: `array`.
+		pub with_time: Vec<CalendarUserSettingsDefaultRemindersWithTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarUserSettingsDefaultReminders { req field "fullDay" full_day, req field
+		"withTime" with_time, }
+	);
+	/// The entity `calendar.user.settings`, one type wherever a result holds it.
+	///
+	/// In the results of `calendar.user.settings.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CalendarUserSettings {
+		/// `view`: `string`.
+		///
+		/// Values: `day`, `week`, `month`, `list`.
+		pub view: Option<CalendarUserSettingsView>,
+		/// `meetSection`: `string`.
+		pub meet_section: Option<String>,
+		/// `crmSection`: `string`.
+		pub crm_section: Option<String>,
+		/// `showDeclined`: `boolean`.
+		pub show_declined: Option<bool>,
+		/// `denyBusyInvitation`: `boolean`.
+		pub deny_busy_invitation: Option<bool>,
+		/// `collapseOffHours`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub collapse_off_hours: Option<bool>,
+		/// `showWeekNumbers`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub show_week_numbers: Option<bool>,
+		/// `showTasks`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub show_tasks: Option<bool>,
+		/// `syncTasks`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub sync_tasks: Option<bool>,
+		/// `showCompletedTasks`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub show_completed_tasks: Option<bool>,
+		/// `lastUsedSection`: `string`.
+		pub last_used_section: Option<String>,
+		/// `sendFromEmail`: `string`.
+		pub send_from_email: Option<String>,
+		/// `defaultSections`: `object`.
+		pub default_sections: Option<CalendarUserSettingsDefaultSections>,
+		/// `syncPeriodPast`: `string`.
+		pub sync_period_past: Option<String>,
+		/// `syncPeriodFuture`: `string`.
+		pub sync_period_future: Option<String>,
+		/// `defaultReminders`: `object`.
+		pub default_reminders: Option<CalendarUserSettingsDefaultReminders>,
+		/// `timezoneName`: `string`.
+		pub timezone_name: Option<String>,
+		/// `timezoneOffsetUTC`: `integer`.
+		pub timezone_offset_utc: Option<i64>,
+		/// `timezoneDefaultName`: `string`.
+		pub timezone_default_name: Option<String>,
+		/// `work_time_start`: `string`.
+		pub work_time_start: Option<String>,
+		/// `work_time_end`: `string`.
+		pub work_time_end: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CalendarUserSettings { opt field "view" view, opt field "meetSection"
+		meet_section, opt field "crmSection" crm_section, opt field "showDeclined"
+		show_declined, opt field "denyBusyInvitation" deny_busy_invitation, opt_yn field
+		"collapseOffHours" collapse_off_hours, opt_yn field "showWeekNumbers"
+		show_week_numbers, opt_yn field "showTasks" show_tasks, opt_yn field "syncTasks"
+		sync_tasks, opt_yn field "showCompletedTasks" show_completed_tasks, opt field
+		"lastUsedSection" last_used_section, opt field "sendFromEmail" send_from_email,
+		opt field "defaultSections" default_sections, opt field "syncPeriodPast"
+		sync_period_past, opt field "syncPeriodFuture" sync_period_future, opt field
+		"defaultReminders" default_reminders, opt field "timezoneName" timezone_name, opt
+		field "timezoneOffsetUTC" timezone_offset_utc, opt field "timezoneDefaultName"
+		timezone_default_name, opt field "work_time_start" work_time_start, opt field
+		"work_time_end" work_time_end, }
+	);
+	deserialize_via_from_value!(CalendarUserSettings);
+}
+#[cfg(feature = "calendar")]
+pub use calendar_user_settings::CalendarUserSettings;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_catalog`.
 pub mod catalog_catalog {
@@ -52,9 +1196,9 @@ pub use catalog_catalog::CatalogCatalog;
 pub mod catalog_document {
 	/// The entity `catalog_document`, one type wherever a result holds it.
 	///
-	/// In the results of `catalog.document.add`, `catalog.document.list`, `catalog.document.update`.
+	/// In the results of `catalog.document.list`.
 	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html>
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html>
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogDocument {
@@ -541,13 +1685,29 @@ pub mod catalog_product {
 		CatalogProductRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q", S =
 		"S", Y = "Y" }
 	);
+	/// The object `catalog_product.property*` of `catalog_product`: `object | array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CatalogProductProperty {
+		/// `value`: `string`, example only.
+		pub value: Option<String>,
+		/// `valueId`: `string`, example only.
+		pub value_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CatalogProductProperty { opt soft "value" value, opt soft "valueId" value_id, }
+	);
 	/// The entity `catalog_product`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.product.add`, `catalog.product.get`, `catalog.product.list`, `catalog.product.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProduct {
@@ -661,12 +1821,10 @@ pub mod catalog_product {
 		///
 		/// Values: `Y`, `N`.
 		pub without_order: Option<bool>,
-		/// `propertyN`: `object | array`.
-		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, example only.
+		/// `property*`: `object | array`.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub property: ::std::collections::BTreeMap<String, CatalogProductProperty>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -691,8 +1849,7 @@ pub mod catalog_product {
 		"quantity" quantity, opt field "quantityReserved" quantity_reserved, opt field
 		"recurSchemeLength" recur_scheme_length, opt field "recurSchemeType"
 		recur_scheme_type, opt field "trialPriceId" trial_price_id, opt_yn field
-		"withoutOrder" without_order, req field "propertyN" property_n, rest soft_pattern
-		"property*" property, }
+		"withoutOrder" without_order, rest pattern "property*" property, }
 	);
 	deserialize_via_from_value!(CatalogProduct);
 }
@@ -858,14 +2015,14 @@ pub mod catalog_product_offer {
 		CatalogProductOfferRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q",
 		S = "S", Y = "Y" }
 	);
-	/// The object `catalog_product_offer.parentId` of `catalog_product_offer`: `object`.
+	/// The object `catalog_product_offer.property*` of `catalog_product_offer`: `object | array`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
 	///
 	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
-	pub struct CatalogProductOfferParentId {
+	pub struct CatalogProductOfferProperty {
 		/// `value`: `string`, example only.
 		pub value: Option<String>,
 		/// `valueId`: `string`, example only.
@@ -874,7 +2031,7 @@ pub mod catalog_product_offer {
 		pub extra: crate::Extra,
 	}
 	result_impls!(
-		CatalogProductOfferParentId { opt soft "value" value, opt soft "valueId"
+		CatalogProductOfferProperty { opt soft "value" value, opt soft "valueId"
 		value_id, }
 	);
 	/// The entity `catalog_product_offer`, one type wherever a result holds it.
@@ -882,8 +2039,6 @@ pub mod catalog_product_offer {
 	/// In the results of `catalog.product.offer.add`, `catalog.product.offer.get`, `catalog.product.offer.list`, `catalog.product.offer.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductOffer {
@@ -997,14 +2152,10 @@ pub mod catalog_product_offer {
 		///
 		/// Values: `Y`, `N`.
 		pub without_order: Option<bool>,
-		/// `propertyN`: `object | array`.
-		pub property_n: ::serde_json::Value,
-		/// `parentId`: `object`, example only.
-		pub parent_id: Option<CatalogProductOfferParentId>,
-		/// `property...`: `any`, example only.
+		/// `property*`: `object | array`.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub property: ::std::collections::BTreeMap<String, CatalogProductOfferProperty>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -1029,8 +2180,7 @@ pub mod catalog_product_offer {
 		"quantity" quantity, opt field "quantityReserved" quantity_reserved, opt field
 		"recurSchemeLength" recur_scheme_length, opt field "recurSchemeType"
 		recur_scheme_type, opt field "trialPriceId" trial_price_id, opt_yn field
-		"withoutOrder" without_order, req field "propertyN" property_n, opt soft
-		"parentId" parent_id, rest soft_pattern "property*" property, }
+		"withoutOrder" without_order, rest pattern "property*" property, }
 	);
 	deserialize_via_from_value!(CatalogProductOffer);
 }
@@ -1373,13 +2523,30 @@ pub mod catalog_product_service {
 		Unknown(String),
 	}
 	string_enum!(CatalogProductServiceDetailTextType { Text = "text", Html = "html" });
+	/// The object `catalog_product_service.property*` of `catalog_product_service`: `object | array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CatalogProductServiceProperty {
+		/// `value`: `string`, example only.
+		pub value: Option<String>,
+		/// `valueId`: `string`, example only.
+		pub value_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CatalogProductServiceProperty { opt soft "value" value, opt soft "valueId"
+		value_id, }
+	);
 	/// The entity `catalog_product_service`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.product.service.add`, `catalog.product.service.get`, `catalog.product.service.list`, `catalog.product.service.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductService {
@@ -1449,12 +2616,13 @@ pub mod catalog_product_service {
 		///
 		/// Values: `7`.
 		pub type_: Option<i64>,
-		/// `propertyN`: `object | array`.
-		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, example only.
+		/// `property*`: `object | array`.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub property: ::std::collections::BTreeMap<
+			String,
+			CatalogProductServiceProperty,
+		>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -1470,8 +2638,8 @@ pub mod catalog_product_service {
 		"previewPicture" preview_picture, opt field "detailPicture" detail_picture, opt
 		field "previewTextType" preview_text_type, opt field "detailTextType"
 		detail_text_type, opt field "sort" sort, opt field "vatId" vat_id, opt_yn field
-		"vatIncluded" vat_included, opt field "type" type_, req field "propertyN"
-		property_n, rest soft_pattern "property*" property, }
+		"vatIncluded" vat_included, opt field "type" type_, rest pattern "property*"
+		property, }
 	);
 	deserialize_via_from_value!(CatalogProductService);
 }
@@ -1560,13 +2728,30 @@ pub mod catalog_product_sku {
 		Unknown(String),
 	}
 	string_enum!(CatalogProductSkuSubscribe { Y = "Y", N = "N", D = "D" });
+	/// The object `catalog_product_sku.property*` of `catalog_product_sku`: `object | array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CatalogProductSkuProperty {
+		/// `value`: `string`, example only.
+		pub value: Option<String>,
+		/// `valueId`: `string`, example only.
+		pub value_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CatalogProductSkuProperty { opt soft "value" value, opt soft "valueId" value_id,
+		}
+	);
 	/// The entity `catalog_product_sku`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.product.sku.add`, `catalog.product.sku.get`, `catalog.product.sku.list`, `catalog.product.sku.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogProductSku {
@@ -1658,12 +2843,10 @@ pub mod catalog_product_sku {
 		pub purchasing_price: Option<::bitrix24_runtime::Decimal>,
 		/// `quantity`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
-		/// `propertyN`: `object | array`.
-		pub property_n: ::serde_json::Value,
-		/// `property...`: `any`, example only.
+		/// `property*`: `object | array`.
 		///
 		/// Stands for every key matching `property*`: one entry per key.
-		pub property: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		pub property: ::std::collections::BTreeMap<String, CatalogProductSkuProperty>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -1683,8 +2866,8 @@ pub mod catalog_product_sku {
 		vat_included, opt field "height" height, opt field "length" length, opt field
 		"weight" weight, opt field "width" width, opt field "type" type_, opt field
 		"purchasingCurrency" purchasing_currency, opt field "purchasingPrice"
-		purchasing_price, opt field "quantity" quantity, req field "propertyN"
-		property_n, rest soft_pattern "property*" property, }
+		purchasing_price, opt field "quantity" quantity, rest pattern "property*"
+		property, }
 	);
 	deserialize_via_from_value!(CatalogProductSku);
 }
@@ -1941,8 +3124,6 @@ pub mod catalog_userfield_document {
 	/// In the results of `catalog.userfield.document.list`, `catalog.userfield.document.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-list.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CatalogUserfieldDocument {
@@ -1950,19 +3131,16 @@ pub mod catalog_userfield_document {
 		pub document_id: Option<i64>,
 		/// `documentType`: `string`.
 		pub document_type: Option<String>,
-		/// `fieldN`: `any`.
-		pub field_n: ::serde_json::Value,
-		/// `field...`: `string`, example only.
+		/// `field*`: `any`.
 		///
 		/// Stands for every key matching `field*`: one entry per key.
-		pub field: ::std::collections::BTreeMap<String, String>,
+		pub field: ::std::collections::BTreeMap<String, ::serde_json::Value>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
 	result_impls!(
 		CatalogUserfieldDocument { opt field "documentId" document_id, opt field
-		"documentType" document_type, req field "fieldN" field_n, rest soft_pattern
-		"field*" field, }
+		"documentType" document_type, rest pattern "field*" field, }
 	);
 	deserialize_via_from_value!(CatalogUserfieldDocument);
 }
@@ -2397,6 +3575,126 @@ pub mod crm_activity {
 #[cfg(feature = "crm")]
 pub use crm_activity::CrmActivity;
 #[cfg(feature = "crm")]
+/// Types of the entity `crm.activity.configurable.parametr_fields`.
+pub mod crm_activity_configurable_parametr_fields {
+	/// The entity `crm.activity.configurable.parametr_fields`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.activity.configurable.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmActivityConfigurableParametrFields {
+		/// `typeId`: `string`.
+		pub type_id: Option<String>,
+		/// `completed`: `boolean`.
+		pub completed: Option<bool>,
+		/// `deadline`: `datetime`.
+		pub deadline: Option<::bitrix24_runtime::DateTime>,
+		/// `pingOffsets`: `array`.
+		pub ping_offsets: Vec<::serde_json::Value>,
+		/// `isIncomingChannel`: `boolean`.
+		pub is_incoming_channel: Option<bool>,
+		/// `responsibleId`: `integer`.
+		pub responsible_id: Option<i64>,
+		/// `badgeCode`: `string`.
+		pub badge_code: Option<String>,
+		/// `originatorId`: `string`.
+		pub originator_id: Option<String>,
+		/// `originId`: `string`.
+		pub origin_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmActivityConfigurableParametrFields { opt field "typeId" type_id, opt field
+		"completed" completed, opt field "deadline" deadline, req field "pingOffsets"
+		ping_offsets, opt field "isIncomingChannel" is_incoming_channel, opt field
+		"responsibleId" responsible_id, opt field "badgeCode" badge_code, opt field
+		"originatorId" originator_id, opt field "originId" origin_id, }
+	);
+	deserialize_via_from_value!(CrmActivityConfigurableParametrFields);
+}
+#[cfg(feature = "crm")]
+pub use crm_activity_configurable_parametr_fields::CrmActivityConfigurableParametrFields;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.calllist`.
+pub mod crm_calllist {
+	/// The entity `crm.calllist`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.calllist.get`, `crm.calllist.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmCalllist {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `CREATED_BY_ID`: `integer`.
+		pub created_by_id: Option<i64>,
+		/// `WEBFORM_ID`: `integer`.
+		pub webform_id: Option<i64>,
+		/// `ENTITY_TYPE_ID`: `integer`.
+		pub entity_type_id: Option<i64>,
+		/// `ENTITY_TYPE`: `string`.
+		pub entity_type: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmCalllist { opt field "ID" id, opt field "DATE_CREATE" date_create, opt field
+		"CREATED_BY_ID" created_by_id, opt field "WEBFORM_ID" webform_id, opt field
+		"ENTITY_TYPE_ID" entity_type_id, opt field "ENTITY_TYPE" entity_type, }
+	);
+	deserialize_via_from_value!(CrmCalllist);
+}
+#[cfg(feature = "crm")]
+pub use crm_calllist::CrmCalllist;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.category`.
+pub mod crm_category {
+	/// The entity `crm.category`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.category.get`, `crm.category.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmCategory {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `sort`: `integer`.
+		pub sort: Option<i64>,
+		/// `entityTypeId`: `integer`.
+		pub entity_type_id: Option<i64>,
+		/// `isDefault`: `boolean`.
+		pub is_default: Option<bool>,
+		/// `originId`: `string`.
+		pub origin_id: Option<String>,
+		/// `originatorId`: `string`.
+		pub originator_id: Option<String>,
+		/// `isSystem`: `boolean`.
+		pub is_system: Option<bool>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmCategory { opt field "id" id, opt field "name" name, opt field "sort" sort,
+		opt field "entityTypeId" entity_type_id, opt field "isDefault" is_default, opt
+		field "originId" origin_id, opt field "originatorId" originator_id, opt field
+		"isSystem" is_system, opt field "code" code, }
+	);
+	deserialize_via_from_value!(CrmCategory);
+}
+#[cfg(feature = "crm")]
+pub use crm_category::CrmCategory;
+#[cfg(feature = "crm")]
 /// Types of the entity `crm.company`.
 pub mod crm_company {
 	/// Allowed values of `crm.company.UTM_MEDIUM` in `crm.company`.
@@ -2413,11 +3711,9 @@ pub mod crm_company {
 	string_enum!(CrmCompanyUtmMedium { Cpc = "CPC", Cpm = "CPM" });
 	/// The entity `crm.company`, one type wherever a result holds it.
 	///
-	/// In the results of `crm.company.get`.
+	/// In the results of `crm.company.get`, `crm.company.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmCompany {
@@ -2499,8 +3795,8 @@ pub mod crm_company {
 		pub last_activity_by: Option<i64>,
 		/// `LAST_COMMUNICATION_TIME`: `string`.
 		pub last_communication_time: Option<String>,
-		/// `PHONE`: `crm_multifield`.
-		pub phone: Option<crate::entities::CrmMultifield>,
+		/// `PHONE`: `crm_multifield[]`.
+		pub phone: Vec<crate::entities::CrmMultifield>,
 		/// `EMAIL`: `crm_multifield`.
 		pub email: Option<crate::entities::CrmMultifield>,
 		/// `WEB`: `crm_multifield`.
@@ -2513,42 +3809,6 @@ pub mod crm_company {
 		///
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `ADDRESS_2`: `any`, example only.
-		pub address_2: ::serde_json::Value,
-		/// `ADDRESS_CITY`: `any`, example only.
-		pub address_city: ::serde_json::Value,
-		/// `ADDRESS_POSTAL_CODE`: `any`, example only.
-		pub address_postal_code: ::serde_json::Value,
-		/// `ADDRESS_REGION`: `any`, example only.
-		pub address_region: ::serde_json::Value,
-		/// `ADDRESS_PROVINCE`: `any`, example only.
-		pub address_province: ::serde_json::Value,
-		/// `ADDRESS_COUNTRY`: `any`, example only.
-		pub address_country: ::serde_json::Value,
-		/// `ADDRESS_COUNTRY_CODE`: `any`, example only.
-		pub address_country_code: ::serde_json::Value,
-		/// `ADDRESS_LOC_ADDR_ID`: `any`, example only.
-		pub address_loc_addr_id: ::serde_json::Value,
-		/// `ADDRESS_LEGAL`: `any`, example only.
-		pub address_legal: ::serde_json::Value,
-		/// `REG_ADDRESS`: `any`, example only.
-		pub reg_address: ::serde_json::Value,
-		/// `REG_ADDRESS_2`: `any`, example only.
-		pub reg_address_2: ::serde_json::Value,
-		/// `REG_ADDRESS_CITY`: `any`, example only.
-		pub reg_address_city: ::serde_json::Value,
-		/// `REG_ADDRESS_POSTAL_CODE`: `any`, example only.
-		pub reg_address_postal_code: ::serde_json::Value,
-		/// `REG_ADDRESS_REGION`: `any`, example only.
-		pub reg_address_region: ::serde_json::Value,
-		/// `REG_ADDRESS_PROVINCE`: `any`, example only.
-		pub reg_address_province: ::serde_json::Value,
-		/// `REG_ADDRESS_COUNTRY`: `any`, example only.
-		pub reg_address_country: ::serde_json::Value,
-		/// `REG_ADDRESS_COUNTRY_CODE`: `any`, example only.
-		pub reg_address_country_code: ::serde_json::Value,
-		/// `REG_ADDRESS_LOC_ADDR_ID`: `any`, example only.
-		pub reg_address_loc_addr_id: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -2569,26 +3829,2446 @@ pub mod crm_company {
 		"UTM_CONTENT" utm_content, opt field "UTM_TERM" utm_term, opt field
 		"LAST_ACTIVITY_TIME" last_activity_time, opt field "LAST_ACTIVITY_BY"
 		last_activity_by, opt field "LAST_COMMUNICATION_TIME" last_communication_time,
-		opt field "PHONE" phone, opt field "EMAIL" email, opt field "WEB" web, opt field
-		"IM" im, opt field "LINK" link, req soft "ADDRESS_2" address_2, req soft
-		"ADDRESS_CITY" address_city, req soft "ADDRESS_POSTAL_CODE" address_postal_code,
-		req soft "ADDRESS_REGION" address_region, req soft "ADDRESS_PROVINCE"
-		address_province, req soft "ADDRESS_COUNTRY" address_country, req soft
-		"ADDRESS_COUNTRY_CODE" address_country_code, req soft "ADDRESS_LOC_ADDR_ID"
-		address_loc_addr_id, req soft "ADDRESS_LEGAL" address_legal, req soft
-		"REG_ADDRESS" reg_address, req soft "REG_ADDRESS_2" reg_address_2, req soft
-		"REG_ADDRESS_CITY" reg_address_city, req soft "REG_ADDRESS_POSTAL_CODE"
-		reg_address_postal_code, req soft "REG_ADDRESS_REGION" reg_address_region, req
-		soft "REG_ADDRESS_PROVINCE" reg_address_province, req soft "REG_ADDRESS_COUNTRY"
-		reg_address_country, req soft "REG_ADDRESS_COUNTRY_CODE"
-		reg_address_country_code, req soft "REG_ADDRESS_LOC_ADDR_ID"
-		reg_address_loc_addr_id, rest pattern "PARENT_ID_*" parent_id, rest pattern
-		"UF_*" uf, }
+		req field "PHONE" phone, opt field "EMAIL" email, opt field "WEB" web, opt field
+		"IM" im, opt field "LINK" link, rest pattern "PARENT_ID_*" parent_id, rest
+		pattern "UF_*" uf, }
 	);
 	deserialize_via_from_value!(CrmCompany);
 }
 #[cfg(feature = "crm")]
 pub use crm_company::CrmCompany;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.company.contact.items`.
+pub mod crm_company_contact_items {
+	/// The entity `crm.company.contact.items`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.company.contact.items.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/contacts/crm-company-contact-items-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmCompanyContactItems {
+		/// `CONTACT_ID`: `integer`.
+		pub contact_id: Option<i64>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `ROLE_ID`: `integer`.
+		pub role_id: Option<i64>,
+		/// `IS_PRIMARY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_primary: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmCompanyContactItems { opt field "CONTACT_ID" contact_id, opt field "SORT"
+		sort, opt field "ROLE_ID" role_id, opt_yn field "IS_PRIMARY" is_primary, }
+	);
+	deserialize_via_from_value!(CrmCompanyContactItems);
+}
+#[cfg(feature = "crm")]
+pub use crm_company_contact_items::CrmCompanyContactItems;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.company.details.configuration`.
+pub mod crm_company_details_configuration {
+	/// Allowed values of `crm.company.details.configuration.elements.optionFlags` in `crm.company.details.configuration`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmCompanyDetailsConfigurationElementsOptionFlags {
+		/// `1`
+		N1,
+		/// `0`
+		N0,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmCompanyDetailsConfigurationElementsOptionFlags { N1 = "1", N0 = "0" }
+	);
+	/// The object `crm.company.details.configuration.elements.options` of `crm.company.details.configuration`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/custom-form/crm-company-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmCompanyDetailsConfigurationElementsOptions {
+		/// `defaultAddressType`: `integer`.
+		pub default_address_type: Option<i64>,
+		/// `defaultCountry`: `string`.
+		pub default_country: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmCompanyDetailsConfigurationElementsOptions { opt field "defaultAddressType"
+		default_address_type, opt field "defaultCountry" default_country, }
+	);
+	/// The object `crm.company.details.configuration.elements` of `crm.company.details.configuration`: `section_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/custom-form/crm-company-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmCompanyDetailsConfigurationElements {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `optionFlags`: `boolean`.
+		///
+		/// Values: `1`, `0`.
+		pub option_flags: Option<CrmCompanyDetailsConfigurationElementsOptionFlags>,
+		/// `options`: `object`.
+		pub options: Option<CrmCompanyDetailsConfigurationElementsOptions>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmCompanyDetailsConfigurationElements { opt field "name" name, opt field
+		"optionFlags" option_flags, opt field "options" options, }
+	);
+	/// The entity `crm.company.details.configuration`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.company.details.configuration.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/custom-form/crm-company-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmCompanyDetailsConfiguration {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `elements`: `section_element[]`.
+		pub elements: Vec<CrmCompanyDetailsConfigurationElements>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmCompanyDetailsConfiguration { opt field "name" name, opt field "title" title,
+		opt field "type" type_, req field "elements" elements, }
+	);
+	deserialize_via_from_value!(CrmCompanyDetailsConfiguration);
+}
+#[cfg(feature = "crm")]
+pub use crm_company_details_configuration::CrmCompanyDetailsConfiguration;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.contact`.
+pub mod crm_contact {
+	/// Allowed values of `crm.contact.UTM_MEDIUM` in `crm.contact`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmContactUtmMedium {
+		/// `CPC`
+		Cpc,
+		/// `CPM`
+		Cpm,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmContactUtmMedium { Cpc = "CPC", Cpm = "CPM" });
+	/// The entity `crm.contact`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.contact.get`, `crm.contact.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContact {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `POST`: `string`.
+		pub post: Option<String>,
+		/// `COMMENTS`: `text`.
+		pub comments: Option<String>,
+		/// `HONORIFIC`: `crm_status`.
+		pub honorific: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SECOND_NAME`: `string`.
+		pub second_name: Option<String>,
+		/// `LAST_NAME`: `string`.
+		pub last_name: Option<String>,
+		/// `PHOTO`: `file`.
+		pub photo: ::serde_json::Value,
+		/// `LEAD_ID`: `crm_lead`.
+		pub lead_id: Option<i64>,
+		/// `TYPE_ID`: `crm_status`.
+		pub type_id: Option<String>,
+		/// `SOURCE_ID`: `crm_status`.
+		pub source_id: Option<String>,
+		/// `SOURCE_DESCRIPTION`: `text`.
+		pub source_description: Option<String>,
+		/// `COMPANY_ID`: `crm_company`.
+		pub company_id: Option<i64>,
+		/// `BIRTHDATE`: `date`.
+		pub birthdate: Option<::bitrix24_runtime::DateTime>,
+		/// `EXPORT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub export: Option<bool>,
+		/// `HAS_PHONE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub has_phone: Option<bool>,
+		/// `HAS_EMAIL`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub has_email: Option<bool>,
+		/// `HAS_IMOL`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub has_imol: Option<bool>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_MODIFY`: `datetime`.
+		pub date_modify: Option<::bitrix24_runtime::DateTime>,
+		/// `ASSIGNED_BY_ID`: `user`.
+		pub assigned_by_id: Option<i64>,
+		/// `CREATED_BY_ID`: `user`.
+		pub created_by_id: Option<i64>,
+		/// `MODIFY_BY_ID`: `user`.
+		pub modify_by_id: Option<i64>,
+		/// `OPENED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub opened: Option<bool>,
+		/// `FACE_ID`: `integer`.
+		pub face_id: Option<i64>,
+		/// `LAST_ACTIVITY_TIME`: `datetime`.
+		pub last_activity_time: Option<::bitrix24_runtime::DateTime>,
+		/// `LAST_ACTIVITY_BY`: `user`.
+		pub last_activity_by: Option<i64>,
+		/// `UTM_SOURCE`: `string`.
+		pub utm_source: Option<String>,
+		/// `UTM_MEDIUM`: `string`.
+		///
+		/// Values: `CPC`, `CPM`.
+		pub utm_medium: Option<CrmContactUtmMedium>,
+		/// `UTM_CAMPAIGN`: `string`.
+		pub utm_campaign: Option<String>,
+		/// `UTM_CONTENT`: `string`.
+		pub utm_content: Option<String>,
+		/// `UTM_TERM`: `string`.
+		pub utm_term: Option<String>,
+		/// `PHONE`: `crm_multifield[]`.
+		pub phone: Vec<crate::entities::CrmMultifield>,
+		/// `EMAIL`: `crm_multifield[]`.
+		pub email: Vec<crate::entities::CrmMultifield>,
+		/// `WEB`: `crm_multifield[]`.
+		pub web: Vec<crate::entities::CrmMultifield>,
+		/// `IM`: `crm_multifield[]`.
+		pub im: Vec<crate::entities::CrmMultifield>,
+		/// `LINK`: `crm_multifield[]`.
+		pub link: Vec<crate::entities::CrmMultifield>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContact { opt field "ID" id, opt field "POST" post, opt field "COMMENTS"
+		comments, opt field "HONORIFIC" honorific, opt field "NAME" name, opt field
+		"SECOND_NAME" second_name, opt field "LAST_NAME" last_name, req field "PHOTO"
+		photo, opt field "LEAD_ID" lead_id, opt field "TYPE_ID" type_id, opt field
+		"SOURCE_ID" source_id, opt field "SOURCE_DESCRIPTION" source_description, opt
+		field "COMPANY_ID" company_id, opt field "BIRTHDATE" birthdate, opt_yn field
+		"EXPORT" export, opt_yn field "HAS_PHONE" has_phone, opt_yn field "HAS_EMAIL"
+		has_email, opt_yn field "HAS_IMOL" has_imol, opt field "DATE_CREATE" date_create,
+		opt field "DATE_MODIFY" date_modify, opt field "ASSIGNED_BY_ID" assigned_by_id,
+		opt field "CREATED_BY_ID" created_by_id, opt field "MODIFY_BY_ID" modify_by_id,
+		opt_yn field "OPENED" opened, opt field "FACE_ID" face_id, opt field
+		"LAST_ACTIVITY_TIME" last_activity_time, opt field "LAST_ACTIVITY_BY"
+		last_activity_by, opt field "UTM_SOURCE" utm_source, opt field "UTM_MEDIUM"
+		utm_medium, opt field "UTM_CAMPAIGN" utm_campaign, opt field "UTM_CONTENT"
+		utm_content, opt field "UTM_TERM" utm_term, req field "PHONE" phone, req field
+		"EMAIL" email, req field "WEB" web, req field "IM" im, req field "LINK" link, }
+	);
+	deserialize_via_from_value!(CrmContact);
+}
+#[cfg(feature = "crm")]
+pub use crm_contact::CrmContact;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.contact.company.items`.
+pub mod crm_contact_company_items {
+	/// The entity `crm.contact.company.items`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.contact.company.items.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/company/crm-contact-company-items-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactCompanyItems {
+		/// `COMPANY_ID`: `integer`.
+		pub company_id: Option<i64>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `ROLE_ID`: `integer`.
+		pub role_id: Option<i64>,
+		/// `IS_PRIMARY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_primary: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactCompanyItems { opt field "COMPANY_ID" company_id, opt field "SORT"
+		sort, opt field "ROLE_ID" role_id, opt_yn field "IS_PRIMARY" is_primary, }
+	);
+	deserialize_via_from_value!(CrmContactCompanyItems);
+}
+#[cfg(feature = "crm")]
+pub use crm_contact_company_items::CrmContactCompanyItems;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.contact.userfield`.
+pub mod crm_contact_userfield {
+	/// Allowed values of `crm.contact.userfield.USER_TYPE_ID` in `crm.contact.userfield`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmContactUserfieldUserTypeId {
+		/// `string`
+		String,
+		/// `integer`
+		Integer,
+		/// `double`
+		Double,
+		/// `boolean`
+		Boolean,
+		/// `datetime`
+		Datetime,
+		/// `date`
+		Date,
+		/// `money`
+		Money,
+		/// `url`
+		Url,
+		/// `address`
+		Address,
+		/// `enumeration`
+		Enumeration,
+		/// `file`
+		File,
+		/// `employee`
+		Employee,
+		/// `crm_status`
+		CrmStatus,
+		/// `iblock_section`
+		IblockSection,
+		/// `iblock_element`
+		IblockElement,
+		/// `crm`
+		Crm,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmContactUserfieldUserTypeId { String = "string", Integer = "integer", Double =
+		"double", Boolean = "boolean", Datetime = "datetime", Date = "date", Money =
+		"money", Url = "url", Address = "address", Enumeration = "enumeration", File =
+		"file", Employee = "employee", CrmStatus = "crm_status", IblockSection =
+		"iblock_section", IblockElement = "iblock_element", Crm = "crm" }
+	);
+	/// Allowed values of `crm.contact.userfield.SHOW_FILTER` in `crm.contact.userfield`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmContactUserfieldShowFilter {
+		/// `N`
+		N,
+		/// `I`
+		I,
+		/// `E`
+		E,
+		/// `S`
+		S,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmContactUserfieldShowFilter { N = "N", I = "I", E = "E", S = "S" });
+	/// The object `crm.contact.userfield.SETTINGS` of `crm.contact.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldSettings {
+		/// `PRECISION`: `integer`.
+		pub precision: Option<i64>,
+		/// `SIZE`: `integer`.
+		pub size: Option<i64>,
+		/// `MIN_VALUE`: `double`.
+		pub min_value: Option<::bitrix24_runtime::Decimal>,
+		/// `MAX_VALUE`: `double`.
+		pub max_value: Option<::bitrix24_runtime::Decimal>,
+		/// `DEFAULT_VALUE`: `double`.
+		pub default_value: Option<::bitrix24_runtime::Decimal>,
+		/// `ROWS`: `integer`, example only.
+		pub rows: Option<i64>,
+		/// `REGEXP`: `string`, example only.
+		pub regexp: Option<String>,
+		/// `MIN_LENGTH`: `integer`, example only.
+		pub min_length: Option<i64>,
+		/// `MAX_LENGTH`: `integer`, example only.
+		pub max_length: Option<i64>,
+		/// `SHOW_MAP`: `string`, example only.
+		pub show_map: Option<String>,
+		/// `CONTACT`: `string`, example only.
+		pub contact: Option<String>,
+		/// `COMPANY`: `string`, example only.
+		pub company: Option<String>,
+		/// `DYNAMIC_...`: `string`, example only.
+		///
+		/// Stands for every key matching `DYNAMIC_*`: one entry per key.
+		pub dynamic: ::std::collections::BTreeMap<String, String>,
+		/// `LEAD`: `any`, example only.
+		pub lead: ::serde_json::Value,
+		/// `LIST_WIDTH`: `integer`, example only.
+		pub list_width: Option<i64>,
+		/// `LIST_HEIGHT`: `integer`, example only.
+		pub list_height: Option<i64>,
+		/// `MAX_SHOW_SIZE`: `integer`, example only.
+		pub max_show_size: Option<i64>,
+		/// `MAX_ALLOWED_SIZE`: `integer`, example only.
+		pub max_allowed_size: Option<i64>,
+		/// `EXTENSIONS`: `array`, example only.
+		pub extensions: Vec<::serde_json::Value>,
+		/// `TARGET_BLANK`: `string`, example only.
+		pub target_blank: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldSettings { opt field "PRECISION" precision, opt field "SIZE"
+		size, opt field "MIN_VALUE" min_value, opt field "MAX_VALUE" max_value, opt field
+		"DEFAULT_VALUE" default_value, opt soft "ROWS" rows, opt soft "REGEXP" regexp,
+		opt soft "MIN_LENGTH" min_length, opt soft "MAX_LENGTH" max_length, opt soft
+		"SHOW_MAP" show_map, opt soft "CONTACT" contact, opt soft "COMPANY" company, req
+		soft "LEAD" lead, opt soft "LIST_WIDTH" list_width, opt soft "LIST_HEIGHT"
+		list_height, opt soft "MAX_SHOW_SIZE" max_show_size, opt soft "MAX_ALLOWED_SIZE"
+		max_allowed_size, req soft "EXTENSIONS" extensions, opt soft "TARGET_BLANK"
+		target_blank, rest soft_pattern "DYNAMIC_*" dynamic, }
+	);
+	/// The object `crm.contact.userfield.LIST` of `crm.contact.userfield`: `uf_enum_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldList {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `VALUE`: `string`.
+		pub value: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `DEF`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub def: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldList { opt field "ID" id, opt field "VALUE" value, opt field
+		"SORT" sort, opt_yn field "DEF" def, }
+	);
+	/// The object `crm.contact.userfield.EDIT_FORM_LABEL` of `crm.contact.userfield`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldEditFormLabel {
+		/// `ar`: `string`, example only.
+		pub ar: Option<String>,
+		/// `br`: `string`, example only.
+		pub br: Option<String>,
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `fr`: `string`, example only.
+		pub fr: Option<String>,
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `it`: `string`, example only.
+		pub it: Option<String>,
+		/// `ja`: `string`, example only.
+		pub ja: Option<String>,
+		/// `la`: `string`, example only.
+		pub la: Option<String>,
+		/// `ms`: `string`, example only.
+		pub ms: Option<String>,
+		/// `pl`: `string`, example only.
+		pub pl: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// `sc`: `string`, example only.
+		pub sc: Option<String>,
+		/// `tc`: `string`, example only.
+		pub tc: Option<String>,
+		/// `th`: `string`, example only.
+		pub th: Option<String>,
+		/// `tr`: `string`, example only.
+		pub tr: Option<String>,
+		/// `vn`: `string`, example only.
+		pub vn: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldEditFormLabel { opt soft "ar" ar, opt soft "br" br, opt soft
+		"en" en, opt soft "fr" fr, opt soft "id" id, opt soft "it" it, opt soft "ja" ja,
+		opt soft "la" la, opt soft "ms" ms, opt soft "pl" pl, opt soft "de" de, opt soft
+		"sc" sc, opt soft "tc" tc, opt soft "th" th, opt soft "tr" tr, opt soft "vn" vn,
+		}
+	);
+	/// The object `crm.contact.userfield.LIST_COLUMN_LABEL` of `crm.contact.userfield`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldListColumnLabel {
+		/// `ar`: `string`, example only.
+		pub ar: Option<String>,
+		/// `br`: `string`, example only.
+		pub br: Option<String>,
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `fr`: `string`, example only.
+		pub fr: Option<String>,
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `it`: `string`, example only.
+		pub it: Option<String>,
+		/// `ja`: `string`, example only.
+		pub ja: Option<String>,
+		/// `la`: `string`, example only.
+		pub la: Option<String>,
+		/// `ms`: `string`, example only.
+		pub ms: Option<String>,
+		/// `pl`: `string`, example only.
+		pub pl: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// `sc`: `string`, example only.
+		pub sc: Option<String>,
+		/// `tc`: `string`, example only.
+		pub tc: Option<String>,
+		/// `th`: `string`, example only.
+		pub th: Option<String>,
+		/// `tr`: `string`, example only.
+		pub tr: Option<String>,
+		/// `vn`: `string`, example only.
+		pub vn: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldListColumnLabel { opt soft "ar" ar, opt soft "br" br, opt soft
+		"en" en, opt soft "fr" fr, opt soft "id" id, opt soft "it" it, opt soft "ja" ja,
+		opt soft "la" la, opt soft "ms" ms, opt soft "pl" pl, opt soft "de" de, opt soft
+		"sc" sc, opt soft "tc" tc, opt soft "th" th, opt soft "tr" tr, opt soft "vn" vn,
+		}
+	);
+	/// The object `crm.contact.userfield.LIST_FILTER_LABEL` of `crm.contact.userfield`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldListFilterLabel {
+		/// `ar`: `string`, example only.
+		pub ar: Option<String>,
+		/// `br`: `string`, example only.
+		pub br: Option<String>,
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `fr`: `string`, example only.
+		pub fr: Option<String>,
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `it`: `string`, example only.
+		pub it: Option<String>,
+		/// `ja`: `string`, example only.
+		pub ja: Option<String>,
+		/// `la`: `string`, example only.
+		pub la: Option<String>,
+		/// `ms`: `string`, example only.
+		pub ms: Option<String>,
+		/// `pl`: `string`, example only.
+		pub pl: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// `sc`: `string`, example only.
+		pub sc: Option<String>,
+		/// `tc`: `string`, example only.
+		pub tc: Option<String>,
+		/// `th`: `string`, example only.
+		pub th: Option<String>,
+		/// `tr`: `string`, example only.
+		pub tr: Option<String>,
+		/// `vn`: `string`, example only.
+		pub vn: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldListFilterLabel { opt soft "ar" ar, opt soft "br" br, opt soft
+		"en" en, opt soft "fr" fr, opt soft "id" id, opt soft "it" it, opt soft "ja" ja,
+		opt soft "la" la, opt soft "ms" ms, opt soft "pl" pl, opt soft "de" de, opt soft
+		"sc" sc, opt soft "tc" tc, opt soft "th" th, opt soft "tr" tr, opt soft "vn" vn,
+		}
+	);
+	/// The object `crm.contact.userfield.ERROR_MESSAGE` of `crm.contact.userfield`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldErrorMessage {
+		/// `ar`: `string`, example only.
+		pub ar: Option<String>,
+		/// `br`: `string`, example only.
+		pub br: Option<String>,
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `fr`: `string`, example only.
+		pub fr: Option<String>,
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `it`: `string`, example only.
+		pub it: Option<String>,
+		/// `ja`: `string`, example only.
+		pub ja: Option<String>,
+		/// `la`: `string`, example only.
+		pub la: Option<String>,
+		/// `ms`: `string`, example only.
+		pub ms: Option<String>,
+		/// `pl`: `string`, example only.
+		pub pl: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// `sc`: `string`, example only.
+		pub sc: Option<String>,
+		/// `tc`: `string`, example only.
+		pub tc: Option<String>,
+		/// `th`: `string`, example only.
+		pub th: Option<String>,
+		/// `tr`: `string`, example only.
+		pub tr: Option<String>,
+		/// `vn`: `string`, example only.
+		pub vn: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldErrorMessage { opt soft "ar" ar, opt soft "br" br, opt soft
+		"en" en, opt soft "fr" fr, opt soft "id" id, opt soft "it" it, opt soft "ja" ja,
+		opt soft "la" la, opt soft "ms" ms, opt soft "pl" pl, opt soft "de" de, opt soft
+		"sc" sc, opt soft "tc" tc, opt soft "th" th, opt soft "tr" tr, opt soft "vn" vn,
+		}
+	);
+	/// The object `crm.contact.userfield.HELP_MESSAGE` of `crm.contact.userfield`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfieldHelpMessage {
+		/// `ar`: `string`, example only.
+		pub ar: Option<String>,
+		/// `br`: `string`, example only.
+		pub br: Option<String>,
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `fr`: `string`, example only.
+		pub fr: Option<String>,
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `it`: `string`, example only.
+		pub it: Option<String>,
+		/// `ja`: `string`, example only.
+		pub ja: Option<String>,
+		/// `la`: `string`, example only.
+		pub la: Option<String>,
+		/// `ms`: `string`, example only.
+		pub ms: Option<String>,
+		/// `pl`: `string`, example only.
+		pub pl: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// `sc`: `string`, example only.
+		pub sc: Option<String>,
+		/// `tc`: `string`, example only.
+		pub tc: Option<String>,
+		/// `th`: `string`, example only.
+		pub th: Option<String>,
+		/// `tr`: `string`, example only.
+		pub tr: Option<String>,
+		/// `vn`: `string`, example only.
+		pub vn: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfieldHelpMessage { opt soft "ar" ar, opt soft "br" br, opt soft
+		"en" en, opt soft "fr" fr, opt soft "id" id, opt soft "it" it, opt soft "ja" ja,
+		opt soft "la" la, opt soft "ms" ms, opt soft "pl" pl, opt soft "de" de, opt soft
+		"sc" sc, opt soft "tc" tc, opt soft "th" th, opt soft "tr" tr, opt soft "vn" vn,
+		}
+	);
+	/// The entity `crm.contact.userfield`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.contact.userfield.get`, `crm.contact.userfield.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmContactUserfield {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `ENTITY_ID`: `string`.
+		pub entity_id: Option<String>,
+		/// `FIELD_NAME`: `string`.
+		pub field_name: Option<String>,
+		/// `USER_TYPE_ID`: `string`.
+		///
+		/// Values: `string`, `integer`, `double`, `boolean`, `datetime`, `date`, `money`, `url`, `address`, `enumeration`, `file`, `employee`, `crm_status`, `iblock_section`, `iblock_element`, `crm`.
+		pub user_type_id: Option<CrmContactUserfieldUserTypeId>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `MULTIPLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `MANDATORY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `SHOW_FILTER`: `boolean`.
+		///
+		/// Values: `N`, `I`, `E`, `S`.
+		pub show_filter: Option<CrmContactUserfieldShowFilter>,
+		/// `SHOW_IN_LIST`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub show_in_list: Option<bool>,
+		/// `EDIT_IN_LIST`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub edit_in_list: Option<bool>,
+		/// `IS_SEARCHABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_searchable: Option<bool>,
+		/// `SETTINGS`: `object`.
+		pub settings: Option<CrmContactUserfieldSettings>,
+		/// `LIST`: `uf_enum_element[]`.
+		///
+		/// Values: `enumeration`.
+		pub list: Vec<CrmContactUserfieldList>,
+		/// `EDIT_FORM_LABEL`: `lang_map`.
+		pub edit_form_label: Option<CrmContactUserfieldEditFormLabel>,
+		/// `LIST_COLUMN_LABEL`: `lang_map`.
+		pub list_column_label: Option<CrmContactUserfieldListColumnLabel>,
+		/// `LIST_FILTER_LABEL`: `lang_map`.
+		pub list_filter_label: Option<CrmContactUserfieldListFilterLabel>,
+		/// `ERROR_MESSAGE`: `lang_map`.
+		pub error_message: Option<CrmContactUserfieldErrorMessage>,
+		/// `HELP_MESSAGE`: `lang_map`.
+		pub help_message: Option<CrmContactUserfieldHelpMessage>,
+		/// `USER_TYPE_OWNER`: `string`.
+		pub user_type_owner: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmContactUserfield { opt field "ID" id, opt field "ENTITY_ID" entity_id, opt
+		field "FIELD_NAME" field_name, opt field "USER_TYPE_ID" user_type_id, opt field
+		"XML_ID" xml_id, opt field "SORT" sort, opt_yn field "MULTIPLE" multiple, opt_yn
+		field "MANDATORY" mandatory, opt field "SHOW_FILTER" show_filter, opt_yn field
+		"SHOW_IN_LIST" show_in_list, opt_yn field "EDIT_IN_LIST" edit_in_list, opt_yn
+		field "IS_SEARCHABLE" is_searchable, opt field "SETTINGS" settings, req field
+		"LIST" list, opt field "EDIT_FORM_LABEL" edit_form_label, opt field
+		"LIST_COLUMN_LABEL" list_column_label, opt field "LIST_FILTER_LABEL"
+		list_filter_label, opt field "ERROR_MESSAGE" error_message, opt field
+		"HELP_MESSAGE" help_message, opt field "USER_TYPE_OWNER" user_type_owner, }
+	);
+	deserialize_via_from_value!(CrmContactUserfield);
+}
+#[cfg(feature = "crm")]
+pub use crm_contact_userfield::CrmContactUserfield;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.deal`.
+pub mod crm_deal {
+	/// Allowed values of `crm.deal.STAGE_SEMANTIC_ID` in `crm.deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealStageSemanticId {
+		/// `P`
+		P,
+		/// `S`
+		S,
+		/// `F`
+		F,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmDealStageSemanticId { P = "P", S = "S", F = "F" });
+	/// The entity `crm.deal`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.deal.get`, `crm.deal.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDeal {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `TYPE_ID`: `crm_status`.
+		pub type_id: Option<String>,
+		/// `CATEGORY_ID`: `crm_category`.
+		pub category_id: Option<i64>,
+		/// `STAGE_ID`: `crm_status`.
+		pub stage_id: Option<String>,
+		/// `STAGE_SEMANTIC_ID`: `string`.
+		///
+		/// Values: `P`, `S`, `F`.
+		pub stage_semantic_id: Option<CrmDealStageSemanticId>,
+		/// `IS_NEW`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_new: Option<bool>,
+		/// `IS_RECURRING`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_recurring: Option<bool>,
+		/// `IS_RETURN_CUSTOMER`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_return_customer: Option<bool>,
+		/// `IS_REPEATED_APPROACH`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_repeated_approach: Option<bool>,
+		/// `PROBABILITY`: `integer`.
+		pub probability: Option<i64>,
+		/// `CURRENCY_ID`: `crm_currency`.
+		pub currency_id: Option<String>,
+		/// `OPPORTUNITY`: `double`.
+		pub opportunity: Option<::bitrix24_runtime::Decimal>,
+		/// `IS_MANUAL_OPPORTUNITY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_manual_opportunity: Option<bool>,
+		/// `TAX_VALUE`: `double`.
+		pub tax_value: Option<::bitrix24_runtime::Decimal>,
+		/// `COMPANY_ID`: `crm_company`.
+		pub company_id: Option<i64>,
+		/// `CONTACT_ID`: `crm_contact`.
+		pub contact_id: Option<i64>,
+		/// `QUOTE_ID`: `crm_quote`.
+		pub quote_id: Option<i64>,
+		/// `BEGINDATE`: `date`.
+		pub begindate: Option<::bitrix24_runtime::DateTime>,
+		/// `CLOSEDATE`: `date`.
+		pub closedate: Option<::bitrix24_runtime::DateTime>,
+		/// `OPENED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub opened: Option<bool>,
+		/// `CLOSED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub closed: Option<bool>,
+		/// `COMMENTS`: `string`.
+		pub comments: Option<String>,
+		/// `ASSIGNED_BY_ID`: `user`.
+		pub assigned_by_id: Option<i64>,
+		/// `CREATED_BY_ID`: `user`.
+		pub created_by_id: Option<i64>,
+		/// `MODIFY_BY_ID`: `user`.
+		pub modify_by_id: Option<i64>,
+		/// `MOVED_BY_ID`: `user`.
+		pub moved_by_id: Option<i64>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_MODIFY`: `datetime`.
+		pub date_modify: Option<::bitrix24_runtime::DateTime>,
+		/// `MOVED_TIME`: `datetime`.
+		pub moved_time: Option<::bitrix24_runtime::DateTime>,
+		/// `SOURCE_ID`: `crm_status`.
+		pub source_id: Option<String>,
+		/// `SOURCE_DESCRIPTION`: `string`.
+		pub source_description: Option<String>,
+		/// `LEAD_ID`: `crm_lead`.
+		pub lead_id: Option<i64>,
+		/// `ADDITIONAL_INFO`: `string`.
+		pub additional_info: Option<String>,
+		/// `LOCATION_ID`: `location`.
+		pub location_id: ::serde_json::Value,
+		/// `ORIGINATOR_ID`: `string`.
+		pub originator_id: Option<String>,
+		/// `ORIGIN_ID`: `string`.
+		pub origin_id: Option<String>,
+		/// `UTM_SOURCE`: `string`.
+		pub utm_source: Option<String>,
+		/// `UTM_MEDIUM`: `string`.
+		pub utm_medium: Option<String>,
+		/// `UTM_CAMPAIGN`: `string`.
+		pub utm_campaign: Option<String>,
+		/// `UTM_CONTENT`: `string`.
+		pub utm_content: Option<String>,
+		/// `UTM_TERM`: `string`.
+		pub utm_term: Option<String>,
+		/// `LAST_ACTIVITY_TIME`: `datetime`.
+		pub last_activity_time: Option<::bitrix24_runtime::DateTime>,
+		/// `LAST_ACTIVITY_BY`: `user`.
+		pub last_activity_by: Option<i64>,
+		/// `UF_CRM_...`: `any`.
+		///
+		/// Stands for every key matching `UF_CRM_*`: one entry per key.
+		pub uf_crm: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// `PARENT_ID_...`: `crm_entity`.
+		///
+		/// Stands for every key matching `PARENT_ID_*`: one entry per key.
+		pub parent_id: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDeal { opt field "ID" id, opt field "TITLE" title, opt field "TYPE_ID"
+		type_id, opt field "CATEGORY_ID" category_id, opt field "STAGE_ID" stage_id, opt
+		field "STAGE_SEMANTIC_ID" stage_semantic_id, opt_yn field "IS_NEW" is_new, opt_yn
+		field "IS_RECURRING" is_recurring, opt_yn field "IS_RETURN_CUSTOMER"
+		is_return_customer, opt_yn field "IS_REPEATED_APPROACH" is_repeated_approach, opt
+		field "PROBABILITY" probability, opt field "CURRENCY_ID" currency_id, opt field
+		"OPPORTUNITY" opportunity, opt_yn field "IS_MANUAL_OPPORTUNITY"
+		is_manual_opportunity, opt field "TAX_VALUE" tax_value, opt field "COMPANY_ID"
+		company_id, opt field "CONTACT_ID" contact_id, opt field "QUOTE_ID" quote_id, opt
+		field "BEGINDATE" begindate, opt field "CLOSEDATE" closedate, opt_yn field
+		"OPENED" opened, opt_yn field "CLOSED" closed, opt field "COMMENTS" comments, opt
+		field "ASSIGNED_BY_ID" assigned_by_id, opt field "CREATED_BY_ID" created_by_id,
+		opt field "MODIFY_BY_ID" modify_by_id, opt field "MOVED_BY_ID" moved_by_id, opt
+		field "DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, opt field
+		"MOVED_TIME" moved_time, opt field "SOURCE_ID" source_id, opt field
+		"SOURCE_DESCRIPTION" source_description, opt field "LEAD_ID" lead_id, opt field
+		"ADDITIONAL_INFO" additional_info, req field "LOCATION_ID" location_id, opt field
+		"ORIGINATOR_ID" originator_id, opt field "ORIGIN_ID" origin_id, opt field
+		"UTM_SOURCE" utm_source, opt field "UTM_MEDIUM" utm_medium, opt field
+		"UTM_CAMPAIGN" utm_campaign, opt field "UTM_CONTENT" utm_content, opt field
+		"UTM_TERM" utm_term, opt field "LAST_ACTIVITY_TIME" last_activity_time, opt field
+		"LAST_ACTIVITY_BY" last_activity_by, rest pattern "UF_CRM_*" uf_crm, rest pattern
+		"PARENT_ID_*" parent_id, }
+	);
+	deserialize_via_from_value!(CrmDeal);
+}
+#[cfg(feature = "crm")]
+pub use crm_deal::CrmDeal;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.deal.contact.items`.
+pub mod crm_deal_contact_items {
+	/// The entity `crm.deal.contact.items`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.deal.contact.items.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-items-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDealContactItems {
+		/// `CONTACT_ID`: `integer`.
+		pub contact_id: Option<i64>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `ROLE_ID`: `integer`.
+		pub role_id: Option<i64>,
+		/// `IS_PRIMARY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_primary: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDealContactItems { opt field "CONTACT_ID" contact_id, opt field "SORT" sort,
+		opt field "ROLE_ID" role_id, opt_yn field "IS_PRIMARY" is_primary, }
+	);
+	deserialize_via_from_value!(CrmDealContactItems);
+}
+#[cfg(feature = "crm")]
+pub use crm_deal_contact_items::CrmDealContactItems;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.deal.details.configuration`.
+pub mod crm_deal_details_configuration {
+	/// The object `crm.deal.details.configuration.elements` of `crm.deal.details.configuration`: `section_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/custom-form/crm-deal-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDealDetailsConfigurationElements {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `optionFlags`: `string`.
+		pub option_flags: Option<String>,
+		/// `options`: `object`.
+		pub options: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDealDetailsConfigurationElements { opt field "name" name, opt field
+		"optionFlags" option_flags, req field "options" options, }
+	);
+	/// The entity `crm.deal.details.configuration`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.deal.details.configuration.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/custom-form/crm-deal-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDealDetailsConfiguration {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `elements`: `section_element[]`.
+		pub elements: Vec<CrmDealDetailsConfigurationElements>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDealDetailsConfiguration { opt field "name" name, opt field "title" title, opt
+		field "type" type_, req field "elements" elements, }
+	);
+	deserialize_via_from_value!(CrmDealDetailsConfiguration);
+}
+#[cfg(feature = "crm")]
+pub use crm_deal_details_configuration::CrmDealDetailsConfiguration;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.deal.productrows`.
+pub mod crm_deal_productrows {
+	/// The entity `crm.deal.productrows`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.deal.productrows.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-productrows-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDealProductrows {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `OWNER_ID`: `integer`.
+		pub owner_id: Option<i64>,
+		/// `OWNER_TYPE`: `string`.
+		pub owner_type: Option<String>,
+		/// `PRODUCT_ID`: `integer`.
+		pub product_id: Option<i64>,
+		/// `PRODUCT_NAME`: `string`.
+		pub product_name: Option<String>,
+		/// `ORIGINAL_PRODUCT_NAME`: `string`.
+		pub original_product_name: Option<String>,
+		/// `PRODUCT_DESCRIPTION`: `string`.
+		pub product_description: Option<String>,
+		/// `PRICE`: `double`.
+		pub price: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_EXCLUSIVE`: `double`.
+		pub price_exclusive: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_NETTO`: `double`.
+		pub price_netto: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_BRUTTO`: `double`.
+		pub price_brutto: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_ACCOUNT`: `string`.
+		pub price_account: Option<String>,
+		/// `QUANTITY`: `integer`.
+		pub quantity: Option<i64>,
+		/// `DISCOUNT_TYPE_ID`: `integer`.
+		pub discount_type_id: Option<i64>,
+		/// `DISCOUNT_RATE`: `double`.
+		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
+		/// `DISCOUNT_SUM`: `double`.
+		pub discount_sum: Option<::bitrix24_runtime::Decimal>,
+		/// `TAX_RATE`: `double`.
+		pub tax_rate: Option<::bitrix24_runtime::Decimal>,
+		/// `TAX_INCLUDED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub tax_included: Option<bool>,
+		/// `CUSTOMIZED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub customized: Option<bool>,
+		/// `MEASURE_CODE`: `integer`.
+		pub measure_code: Option<i64>,
+		/// `MEASURE_NAME`: `string`.
+		pub measure_name: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `TYPE`: `integer`.
+		///
+		/// Values: `1`, `4`, `7`.
+		pub type_: Option<i64>,
+		/// `STORE_ID`: `integer`.
+		pub store_id: Option<i64>,
+		/// `RESERVE_ID`: `integer`.
+		pub reserve_id: Option<i64>,
+		/// `DATE_RESERVE_END`: `date`.
+		pub date_reserve_end: Option<::bitrix24_runtime::DateTime>,
+		/// `RESERVE_QUANTITY`: `integer`.
+		pub reserve_quantity: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDealProductrows { opt field "ID" id, opt field "OWNER_ID" owner_id, opt field
+		"OWNER_TYPE" owner_type, opt field "PRODUCT_ID" product_id, opt field
+		"PRODUCT_NAME" product_name, opt field "ORIGINAL_PRODUCT_NAME"
+		original_product_name, opt field "PRODUCT_DESCRIPTION" product_description, opt
+		field "PRICE" price, opt field "PRICE_EXCLUSIVE" price_exclusive, opt field
+		"PRICE_NETTO" price_netto, opt field "PRICE_BRUTTO" price_brutto, opt field
+		"PRICE_ACCOUNT" price_account, opt field "QUANTITY" quantity, opt field
+		"DISCOUNT_TYPE_ID" discount_type_id, opt field "DISCOUNT_RATE" discount_rate, opt
+		field "DISCOUNT_SUM" discount_sum, opt field "TAX_RATE" tax_rate, opt_yn field
+		"TAX_INCLUDED" tax_included, opt_yn field "CUSTOMIZED" customized, opt field
+		"MEASURE_CODE" measure_code, opt field "MEASURE_NAME" measure_name, opt field
+		"SORT" sort, opt field "XML_ID" xml_id, opt field "TYPE" type_, opt field
+		"STORE_ID" store_id, opt field "RESERVE_ID" reserve_id, opt field
+		"DATE_RESERVE_END" date_reserve_end, opt field "RESERVE_QUANTITY"
+		reserve_quantity, }
+	);
+	deserialize_via_from_value!(CrmDealProductrows);
+}
+#[cfg(feature = "crm")]
+pub use crm_deal_productrows::CrmDealProductrows;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.deal.recurring.recurring_deal`.
+pub mod crm_deal_recurring_recurring_deal {
+	/// The object `crm.deal.recurring.recurring_deal.PARAMS` of `crm.deal.recurring.recurring_deal`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDealRecurringRecurringDealParams {
+		/// `MODE`: `string`.
+		pub mode: Option<String>,
+		/// `MULTIPLE_TYPE`: `string`.
+		pub multiple_type: Option<String>,
+		/// `MULTIPLE_INTERVAL`: `integer`.
+		pub multiple_interval: Option<i64>,
+		/// `SINGLE_BEFORE_START_DATE_TYPE`: `string`.
+		pub single_before_start_date_type: Option<String>,
+		/// `SINGLE_BEFORE_START_DATE_VALUE`: `integer`.
+		pub single_before_start_date_value: Option<i64>,
+		/// `OFFSET_BEGINDATE_TYPE`: `string`.
+		pub offset_begindate_type: Option<String>,
+		/// `OFFSET_BEGINDATE_VALUE`: `integer`.
+		pub offset_begindate_value: Option<i64>,
+		/// `OFFSET_CLOSEDATE_TYPE`: `string`.
+		pub offset_closedate_type: Option<String>,
+		/// `OFFSET_CLOSEDATE_VALUE`: `integer`.
+		pub offset_closedate_value: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDealRecurringRecurringDealParams { opt field "MODE" mode, opt field
+		"MULTIPLE_TYPE" multiple_type, opt field "MULTIPLE_INTERVAL" multiple_interval,
+		opt field "SINGLE_BEFORE_START_DATE_TYPE" single_before_start_date_type, opt
+		field "SINGLE_BEFORE_START_DATE_VALUE" single_before_start_date_value, opt field
+		"OFFSET_BEGINDATE_TYPE" offset_begindate_type, opt field "OFFSET_BEGINDATE_VALUE"
+		offset_begindate_value, opt field "OFFSET_CLOSEDATE_TYPE" offset_closedate_type,
+		opt field "OFFSET_CLOSEDATE_VALUE" offset_closedate_value, }
+	);
+	/// The entity `crm.deal.recurring.recurring_deal`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.deal.recurring.get`, `crm.deal.recurring.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDealRecurringRecurringDeal {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `DEAL_ID`: `integer`.
+		pub deal_id: Option<i64>,
+		/// `BASED_ID`: `integer`.
+		pub based_id: Option<i64>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `NEXT_EXECUTION`: `datetime`.
+		pub next_execution: Option<::bitrix24_runtime::DateTime>,
+		/// `LAST_EXECUTION`: `datetime`.
+		pub last_execution: Option<::bitrix24_runtime::DateTime>,
+		/// `COUNTER_REPEAT`: `integer`.
+		pub counter_repeat: Option<i64>,
+		/// `START_DATE`: `datetime`.
+		pub start_date: Option<::bitrix24_runtime::DateTime>,
+		/// `CATEGORY_ID`: `char`.
+		pub category_id: Option<String>,
+		/// `IS_LIMIT`: `char`.
+		pub is_limit: Option<String>,
+		/// `LIMIT_REPEAT`: `integer`.
+		pub limit_repeat: Option<i64>,
+		/// `LIMIT_DATE`: `datetime`.
+		pub limit_date: Option<::bitrix24_runtime::DateTime>,
+		/// `PARAMS`: `object`.
+		pub params: Option<CrmDealRecurringRecurringDealParams>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDealRecurringRecurringDeal { opt field "ID" id, opt field "DEAL_ID" deal_id,
+		opt field "BASED_ID" based_id, opt_yn field "ACTIVE" active, opt field
+		"NEXT_EXECUTION" next_execution, opt field "LAST_EXECUTION" last_execution, opt
+		field "COUNTER_REPEAT" counter_repeat, opt field "START_DATE" start_date, opt
+		field "CATEGORY_ID" category_id, opt field "IS_LIMIT" is_limit, opt field
+		"LIMIT_REPEAT" limit_repeat, opt field "LIMIT_DATE" limit_date, opt field
+		"PARAMS" params, }
+	);
+	deserialize_via_from_value!(CrmDealRecurringRecurringDeal);
+}
+#[cfg(feature = "crm")]
+pub use crm_deal_recurring_recurring_deal::CrmDealRecurringRecurringDeal;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.documentgenerator.document`.
+pub mod crm_documentgenerator_document {
+	/// The object `crm.documentgenerator.document.products` of `crm.documentgenerator.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorDocumentProducts {
+		/// `currencyId`: `string`, example only.
+		pub currency_id: Option<String>,
+		/// `totalSum`: `string`, example only.
+		pub total_sum: Option<String>,
+		/// `totalRows`: `integer`, example only.
+		pub total_rows: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorDocumentProducts { opt soft "currencyId" currency_id, opt
+		soft "totalSum" total_sum, opt soft "totalRows" total_rows, }
+	);
+	/// The object `crm.documentgenerator.document.values` of `crm.documentgenerator.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorDocumentValues {
+		/// `productsTableVariant`: `string`, example only.
+		pub products_table_variant: Option<String>,
+		/// `_creationMethod`: `string`, example only.
+		pub creation_method: Option<String>,
+		/// `stampsEnabled`: `boolean`, example only.
+		pub stamps_enabled: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorDocumentValues { opt soft "productsTableVariant"
+		products_table_variant, opt soft "_creationMethod" creation_method, opt soft
+		"stampsEnabled" stamps_enabled, }
+	);
+	/// The entity `crm.documentgenerator.document`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.documentgenerator.document.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorDocument {
+		/// `id`: `integer | string`.
+		pub id: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `number`: `string`.
+		pub number: Option<String>,
+		/// `createTime`: `datetime`.
+		pub create_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updateTime`: `datetime`.
+		pub update_time: Option<::bitrix24_runtime::DateTime>,
+		/// `createdBy`: `integer | string`.
+		pub created_by: Option<String>,
+		/// `updatedBy`: `integer | string | null`.
+		pub updated_by: Option<String>,
+		/// `changeStampsEnabled`: `boolean`.
+		pub change_stamps_enabled: Option<bool>,
+		/// `changeStampsDisabledReason`: `string`.
+		pub change_stamps_disabled_reason: Option<String>,
+		/// `changeQrCodeEnabled`: `boolean`.
+		pub change_qr_code_enabled: Option<bool>,
+		/// `qrCodeEnabled`: `boolean`.
+		pub qr_code_enabled: Option<bool>,
+		/// `changeQrCodeDisabledReason`: `string`.
+		pub change_qr_code_disabled_reason: Option<String>,
+		/// `products`: `object`.
+		pub products: Option<CrmDocumentgeneratorDocumentProducts>,
+		/// `stampsEnabled`: `boolean`.
+		pub stamps_enabled: Option<bool>,
+		/// `downloadUrl`: `string`.
+		pub download_url: Option<String>,
+		/// `downloadUrlMachine`: `string`.
+		pub download_url_machine: Option<String>,
+		/// `imageUrl`: `string`.
+		pub image_url: Option<String>,
+		/// `imageUrlMachine`: `string`.
+		pub image_url_machine: Option<String>,
+		/// `pdfUrl`: `string`.
+		pub pdf_url: Option<String>,
+		/// `pdfUrlMachine`: `string`.
+		pub pdf_url_machine: Option<String>,
+		/// `publicUrl`: `string | null`.
+		pub public_url: Option<String>,
+		/// `isTransformationError`: `boolean`.
+		pub is_transformation_error: Option<bool>,
+		/// `transformationErrorMessage`: `string`.
+		pub transformation_error_message: Option<String>,
+		/// `transformationErrorCode`: `string`.
+		pub transformation_error_code: Option<String>,
+		/// `templateId`: `integer | string`.
+		pub template_id: Option<String>,
+		/// `pullTag`: `string`.
+		pub pull_tag: Option<String>,
+		/// `emailDiskFile`: `integer`.
+		pub email_disk_file: Option<i64>,
+		/// `entityTypeId`: `integer | string`.
+		pub entity_type_id: Option<String>,
+		/// `entityId`: `integer | string`.
+		pub entity_id: Option<String>,
+		/// `values`: `object`.
+		pub values: Option<CrmDocumentgeneratorDocumentValues>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorDocument { opt field "id" id, opt field "title" title, opt
+		field "number" number, opt field "createTime" create_time, opt field "updateTime"
+		update_time, opt field "createdBy" created_by, opt field "updatedBy" updated_by,
+		opt field "changeStampsEnabled" change_stamps_enabled, opt field
+		"changeStampsDisabledReason" change_stamps_disabled_reason, opt field
+		"changeQrCodeEnabled" change_qr_code_enabled, opt field "qrCodeEnabled"
+		qr_code_enabled, opt field "changeQrCodeDisabledReason"
+		change_qr_code_disabled_reason, opt field "products" products, opt field
+		"stampsEnabled" stamps_enabled, opt field "downloadUrl" download_url, opt field
+		"downloadUrlMachine" download_url_machine, opt field "imageUrl" image_url, opt
+		field "imageUrlMachine" image_url_machine, opt field "pdfUrl" pdf_url, opt field
+		"pdfUrlMachine" pdf_url_machine, opt field "publicUrl" public_url, opt field
+		"isTransformationError" is_transformation_error, opt field
+		"transformationErrorMessage" transformation_error_message, opt field
+		"transformationErrorCode" transformation_error_code, opt field "templateId"
+		template_id, opt field "pullTag" pull_tag, opt field "emailDiskFile"
+		email_disk_file, opt field "entityTypeId" entity_type_id, opt field "entityId"
+		entity_id, opt field "values" values, }
+	);
+	deserialize_via_from_value!(CrmDocumentgeneratorDocument);
+}
+#[cfg(feature = "crm")]
+pub use crm_documentgenerator_document::CrmDocumentgeneratorDocument;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.documentgenerator.numerator`.
+pub mod crm_documentgenerator_numerator {
+	/// The object `crm.documentgenerator.numerator.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `crm.documentgenerator.numerator`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+		/// `start`: `integer`.
+		pub start: Option<i64>,
+		/// `step`: `integer`.
+		pub step: Option<i64>,
+		/// `length`: `integer`.
+		pub length: Option<i64>,
+		/// `padString`: `string`.
+		pub pad_string: Option<String>,
+		/// `periodicBy`: `string`.
+		pub periodic_by: Option<String>,
+		/// `timezone`: `string`.
+		pub timezone: Option<String>,
+		/// `isDirectNumeration`: `boolean`.
+		pub is_direct_numeration: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
+		{ opt field "start" start, opt field "step" step, opt field "length" length, opt
+		field "padString" pad_string, opt field "periodicBy" periodic_by, opt field
+		"timezone" timezone, opt field "isDirectNumeration" is_direct_numeration, }
+	);
+	/// The object `crm.documentgenerator.numerator.settings` of `crm.documentgenerator.numerator`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorNumeratorSettings {
+		/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`, required in the docs.
+		pub bitrix_main_numerator_generator_sequent_number_generator: Option<
+			CrmDocumentgeneratorNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorNumeratorSettings { opt field
+		"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+		bitrix_main_numerator_generator_sequent_number_generator, }
+	);
+	/// The entity `crm.documentgenerator.numerator`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.documentgenerator.numerator.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorNumerator {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `template`: `string`.
+		pub template: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `settings`: `object`.
+		pub settings: Option<CrmDocumentgeneratorNumeratorSettings>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorNumerator { opt field "id" id, opt field "name" name, opt
+		field "template" template, opt field "code" code, opt field "settings" settings,
+		}
+	);
+	deserialize_via_from_value!(CrmDocumentgeneratorNumerator);
+}
+#[cfg(feature = "crm")]
+pub use crm_documentgenerator_numerator::CrmDocumentgeneratorNumerator;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.documentgenerator.template`.
+pub mod crm_documentgenerator_template {
+	/// The object `crm.documentgenerator.template.users` of `crm.documentgenerator.template`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorTemplateUsers {
+		/// `UA`: `string`, example only.
+		pub ua: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(CrmDocumentgeneratorTemplateUsers { opt soft "UA" ua, });
+	/// The entity `crm.documentgenerator.template`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.documentgenerator.template.get`, `crm.documentgenerator.template.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmDocumentgeneratorTemplate {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `region`: `string`.
+		pub region: Option<String>,
+		/// `code`: `string | null`.
+		pub code: Option<String>,
+		/// `download`: `string`.
+		pub download: Option<String>,
+		/// `downloadMachine`: `string`.
+		pub download_machine: Option<String>,
+		/// `active`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `moduleId`: `string`.
+		pub module_id: Option<String>,
+		/// `numeratorId`: `string`.
+		pub numerator_id: Option<String>,
+		/// `withStamps`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub with_stamps: Option<bool>,
+		/// `users`: `object`.
+		pub users: Option<CrmDocumentgeneratorTemplateUsers>,
+		/// `isDeleted`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_deleted: Option<bool>,
+		/// `sort`: `string`.
+		pub sort: Option<String>,
+		/// `entityTypeId`: `array`.
+		pub entity_type_id: Vec<::serde_json::Value>,
+		/// `createTime`: `datetime`.
+		pub create_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updateTime`: `datetime`.
+		pub update_time: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmDocumentgeneratorTemplate { opt field "id" id, opt field "name" name, opt
+		field "region" region, opt field "code" code, opt field "download" download, opt
+		field "downloadMachine" download_machine, opt_yn field "active" active, opt field
+		"moduleId" module_id, opt field "numeratorId" numerator_id, opt_yn field
+		"withStamps" with_stamps, opt field "users" users, opt_yn field "isDeleted"
+		is_deleted, opt field "sort" sort, req field "entityTypeId" entity_type_id, opt
+		field "createTime" create_time, opt field "updateTime" update_time, }
+	);
+	deserialize_via_from_value!(CrmDocumentgeneratorTemplate);
+}
+#[cfg(feature = "crm")]
+pub use crm_documentgenerator_template::CrmDocumentgeneratorTemplate;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.item.delivery.sale_order_shipment_crm_simple`.
+pub mod crm_item_delivery_sale_order_shipment_crm_simple {
+	/// The entity `crm.item.delivery.sale_order_shipment_crm_simple`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.item.delivery.get`, `crm.item.delivery.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmItemDeliverySaleOrderShipmentCrmSimple {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `accountNumber`: `string`.
+		pub account_number: Option<String>,
+		/// `deducted`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub deducted: Option<bool>,
+		/// `dateDeducted`: `datetime`.
+		pub date_deducted: Option<::bitrix24_runtime::DateTime>,
+		/// `priceDelivery`: `double`.
+		pub price_delivery: Option<::bitrix24_runtime::Decimal>,
+		/// `currency`: `string`.
+		pub currency: Option<String>,
+		/// `deliveryId`: `integer`.
+		pub delivery_id: Option<i64>,
+		/// `deliveryName`: `string`.
+		pub delivery_name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmItemDeliverySaleOrderShipmentCrmSimple { opt field "id" id, opt field
+		"accountNumber" account_number, opt_yn field "deducted" deducted, opt field
+		"dateDeducted" date_deducted, opt field "priceDelivery" price_delivery, opt field
+		"currency" currency, opt field "deliveryId" delivery_id, opt field "deliveryName"
+		delivery_name, }
+	);
+	deserialize_via_from_value!(CrmItemDeliverySaleOrderShipmentCrmSimple);
+}
+#[cfg(feature = "crm")]
+pub use crm_item_delivery_sale_order_shipment_crm_simple::CrmItemDeliverySaleOrderShipmentCrmSimple;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.item.details.configuration`.
+pub mod crm_item_details_configuration {
+	/// The object `crm.item.details.configuration.elements.options` of `crm.item.details.configuration`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmItemDetailsConfigurationElementsOptions {
+		/// `defaultCountry`: `string`, example only.
+		pub default_country: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmItemDetailsConfigurationElementsOptions { opt soft "defaultCountry"
+		default_country, }
+	);
+	/// The object `crm.item.details.configuration.elements` of `crm.item.details.configuration`: `section_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmItemDetailsConfigurationElements {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `optionFlags`: `string`.
+		pub option_flags: Option<String>,
+		/// `options`: `object`.
+		pub options: Option<CrmItemDetailsConfigurationElementsOptions>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmItemDetailsConfigurationElements { opt field "name" name, opt field
+		"optionFlags" option_flags, opt field "options" options, }
+	);
+	/// The entity `crm.item.details.configuration`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.item.details.configuration.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmItemDetailsConfiguration {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `elements`: `section_element[]`.
+		pub elements: Vec<CrmItemDetailsConfigurationElements>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmItemDetailsConfiguration { opt field "name" name, opt field "title" title, opt
+		field "type" type_, req field "elements" elements, }
+	);
+	deserialize_via_from_value!(CrmItemDetailsConfiguration);
+}
+#[cfg(feature = "crm")]
+pub use crm_item_details_configuration::CrmItemDetailsConfiguration;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.lead`.
+pub mod crm_lead {
+	/// The entity `crm.lead`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.lead.get`, `crm.lead.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmLead {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `HONORIFIC`: `crm_status`.
+		pub honorific: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SECOND_NAME`: `string`.
+		pub second_name: Option<String>,
+		/// `LAST_NAME`: `string`.
+		pub last_name: Option<String>,
+		/// `COMPANY_ID`: `crm_company`.
+		pub company_id: Option<i64>,
+		/// `COMPANY_TITLE`: `string`.
+		pub company_title: Option<String>,
+		/// `CONTACT_ID`: `crm_contact`.
+		pub contact_id: Option<i64>,
+		/// `IS_RETURN_CUSTOMER`: `char`.
+		pub is_return_customer: Option<String>,
+		/// `BIRTHDATE`: `date`.
+		pub birthdate: Option<::bitrix24_runtime::DateTime>,
+		/// `SOURCE_ID`: `crm_status`.
+		pub source_id: Option<String>,
+		/// `SOURCE_DESCRIPTION`: `string`.
+		pub source_description: Option<String>,
+		/// `STATUS_ID`: `crm_status`.
+		pub status_id: Option<String>,
+		/// `STATUS_DESCRIPTION`: `string`.
+		pub status_description: Option<String>,
+		/// `POST`: `string`.
+		pub post: Option<String>,
+		/// `COMMENTS`: `string`.
+		pub comments: Option<String>,
+		/// `CURRENCY_ID`: `crm_currency`.
+		pub currency_id: Option<String>,
+		/// `OPPORTUNITY`: `double`.
+		pub opportunity: Option<::bitrix24_runtime::Decimal>,
+		/// `IS_MANUAL_OPPORTUNITY`: `char`.
+		pub is_manual_opportunity: Option<String>,
+		/// `HAS_PHONE`: `char`.
+		pub has_phone: Option<String>,
+		/// `HAS_EMAIL`: `char`.
+		pub has_email: Option<String>,
+		/// `HAS_IMOL`: `char`.
+		pub has_imol: Option<String>,
+		/// `ASSIGNED_BY_ID`: `user`.
+		pub assigned_by_id: Option<i64>,
+		/// `CREATED_BY_ID`: `user`.
+		pub created_by_id: Option<i64>,
+		/// `MODIFY_BY_ID`: `user`.
+		pub modify_by_id: Option<i64>,
+		/// `MOVED_BY_ID`: `user`.
+		pub moved_by_id: Option<i64>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_MODIFY`: `datetime`.
+		pub date_modify: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_CLOSED`: `datetime`.
+		pub date_closed: Option<::bitrix24_runtime::DateTime>,
+		/// `STATUS_SEMANTIC_ID`: `string`.
+		pub status_semantic_id: Option<String>,
+		/// `OPENED`: `char`.
+		pub opened: Option<String>,
+		/// `ORIGINATOR_ID`: `string`.
+		pub originator_id: Option<String>,
+		/// `ORIGIN_ID`: `string`.
+		pub origin_id: Option<String>,
+		/// `MOVED_TIME`: `datetime`.
+		pub moved_time: Option<::bitrix24_runtime::DateTime>,
+		/// `ADDRESS`: `string`.
+		pub address: Option<String>,
+		/// `ADDRESS_2`: `string`.
+		pub address_2: Option<String>,
+		/// `ADDRESS_CITY`: `string`.
+		pub address_city: Option<String>,
+		/// `ADDRESS_POSTAL_CODE`: `string`.
+		pub address_postal_code: Option<String>,
+		/// `ADDRESS_REGION`: `string`.
+		pub address_region: Option<String>,
+		/// `ADDRESS_PROVINCE`: `string`.
+		pub address_province: Option<String>,
+		/// `ADDRESS_COUNTRY`: `string`.
+		pub address_country: Option<String>,
+		/// `ADDRESS_COUNTRY_CODE`: `string`.
+		pub address_country_code: Option<String>,
+		/// `ADDRESS_LOC_ADDR_ID`: `string`.
+		pub address_loc_addr_id: Option<String>,
+		/// `UTM_SOURCE`: `string`.
+		pub utm_source: Option<String>,
+		/// `UTM_MEDIUM`: `string`.
+		pub utm_medium: Option<String>,
+		/// `UTM_CAMPAIGN`: `string`.
+		pub utm_campaign: Option<String>,
+		/// `UTM_CONTENT`: `string`.
+		pub utm_content: Option<String>,
+		/// `UTM_TERM`: `string`.
+		pub utm_term: Option<String>,
+		/// `LAST_ACTIVITY_BY`: `string`.
+		pub last_activity_by: Option<String>,
+		/// `LAST_ACTIVITY_TIME`: `datetime`.
+		pub last_activity_time: Option<::bitrix24_runtime::DateTime>,
+		/// `UF_...`: `any`.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// `PHONE`: `crm_multifield[]`.
+		pub phone: Vec<crate::entities::CrmMultifield>,
+		/// `IM`: `crm_multifield[]`.
+		pub im: Vec<crate::entities::CrmMultifield>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmLead { opt field "ID" id, opt field "TITLE" title, opt field "HONORIFIC"
+		honorific, opt field "NAME" name, opt field "SECOND_NAME" second_name, opt field
+		"LAST_NAME" last_name, opt field "COMPANY_ID" company_id, opt field
+		"COMPANY_TITLE" company_title, opt field "CONTACT_ID" contact_id, opt field
+		"IS_RETURN_CUSTOMER" is_return_customer, opt field "BIRTHDATE" birthdate, opt
+		field "SOURCE_ID" source_id, opt field "SOURCE_DESCRIPTION" source_description,
+		opt field "STATUS_ID" status_id, opt field "STATUS_DESCRIPTION"
+		status_description, opt field "POST" post, opt field "COMMENTS" comments, opt
+		field "CURRENCY_ID" currency_id, opt field "OPPORTUNITY" opportunity, opt field
+		"IS_MANUAL_OPPORTUNITY" is_manual_opportunity, opt field "HAS_PHONE" has_phone,
+		opt field "HAS_EMAIL" has_email, opt field "HAS_IMOL" has_imol, opt field
+		"ASSIGNED_BY_ID" assigned_by_id, opt field "CREATED_BY_ID" created_by_id, opt
+		field "MODIFY_BY_ID" modify_by_id, opt field "MOVED_BY_ID" moved_by_id, opt field
+		"DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, opt field
+		"DATE_CLOSED" date_closed, opt field "STATUS_SEMANTIC_ID" status_semantic_id, opt
+		field "OPENED" opened, opt field "ORIGINATOR_ID" originator_id, opt field
+		"ORIGIN_ID" origin_id, opt field "MOVED_TIME" moved_time, opt field "ADDRESS"
+		address, opt field "ADDRESS_2" address_2, opt field "ADDRESS_CITY" address_city,
+		opt field "ADDRESS_POSTAL_CODE" address_postal_code, opt field "ADDRESS_REGION"
+		address_region, opt field "ADDRESS_PROVINCE" address_province, opt field
+		"ADDRESS_COUNTRY" address_country, opt field "ADDRESS_COUNTRY_CODE"
+		address_country_code, opt field "ADDRESS_LOC_ADDR_ID" address_loc_addr_id, opt
+		field "UTM_SOURCE" utm_source, opt field "UTM_MEDIUM" utm_medium, opt field
+		"UTM_CAMPAIGN" utm_campaign, opt field "UTM_CONTENT" utm_content, opt field
+		"UTM_TERM" utm_term, opt field "LAST_ACTIVITY_BY" last_activity_by, opt field
+		"LAST_ACTIVITY_TIME" last_activity_time, req field "PHONE" phone, req field "IM"
+		im, rest pattern "UF_*" uf, }
+	);
+	deserialize_via_from_value!(CrmLead);
+}
+#[cfg(feature = "crm")]
+pub use crm_lead::CrmLead;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.lead.details.configuration`.
+pub mod crm_lead_details_configuration {
+	/// The object `crm.lead.details.configuration.elements` of `crm.lead.details.configuration`: `section_element[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmLeadDetailsConfigurationElements {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `optionFlags`: `string`.
+		pub option_flags: Option<String>,
+		/// `options`: `object`.
+		pub options: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmLeadDetailsConfigurationElements { opt field "name" name, opt field
+		"optionFlags" option_flags, req field "options" options, }
+	);
+	/// The entity `crm.lead.details.configuration`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.lead.details.configuration.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmLeadDetailsConfiguration {
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `elements`: `section_element[]`.
+		pub elements: Vec<CrmLeadDetailsConfigurationElements>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmLeadDetailsConfiguration { opt field "name" name, opt field "title" title, opt
+		field "type" type_, req field "elements" elements, }
+	);
+	deserialize_via_from_value!(CrmLeadDetailsConfiguration);
+}
+#[cfg(feature = "crm")]
+pub use crm_lead_details_configuration::CrmLeadDetailsConfiguration;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.lead.productrows`.
+pub mod crm_lead_productrows {
+	/// The entity `crm.lead.productrows`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.lead.productrows.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-productrows-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmLeadProductrows {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `OWNER_ID`: `integer`.
+		pub owner_id: Option<i64>,
+		/// `OWNER_TYPE`: `string`.
+		pub owner_type: Option<String>,
+		/// `PRODUCT_ID`: `integer`.
+		pub product_id: Option<i64>,
+		/// `PRODUCT_NAME`: `string`.
+		pub product_name: Option<String>,
+		/// `ORIGINAL_PRODUCT_NAME`: `string`.
+		pub original_product_name: Option<String>,
+		/// `PRODUCT_DESCRIPTION`: `string`.
+		pub product_description: Option<String>,
+		/// `PRICE`: `double`.
+		pub price: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_EXCLUSIVE`: `double`.
+		pub price_exclusive: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_NETTO`: `double`.
+		pub price_netto: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_BRUTTO`: `double`.
+		pub price_brutto: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_ACCOUNT`: `string`.
+		pub price_account: Option<String>,
+		/// `QUANTITY`: `double`.
+		pub quantity: Option<::bitrix24_runtime::Decimal>,
+		/// `DISCOUNT_TYPE_ID`: `integer`.
+		pub discount_type_id: Option<i64>,
+		/// `DISCOUNT_RATE`: `double`.
+		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
+		/// `DISCOUNT_SUM`: `double`.
+		pub discount_sum: Option<::bitrix24_runtime::Decimal>,
+		/// `TAX_RATE`: `double`.
+		pub tax_rate: Option<::bitrix24_runtime::Decimal>,
+		/// `TAX_INCLUDED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub tax_included: Option<bool>,
+		/// `CUSTOMIZED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub customized: Option<bool>,
+		/// `MEASURE_CODE`: `integer`.
+		pub measure_code: Option<i64>,
+		/// `MEASURE_NAME`: `string`.
+		pub measure_name: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `TYPE`: `integer`.
+		///
+		/// Values: `1`, `4`, `7`.
+		pub type_: Option<i64>,
+		/// `STORE_ID`: `integer`.
+		pub store_id: Option<i64>,
+		/// `RESERVE_ID`: `integer`.
+		pub reserve_id: Option<i64>,
+		/// `DATE_RESERVE_END`: `date`.
+		pub date_reserve_end: Option<::bitrix24_runtime::DateTime>,
+		/// `RESERVE_QUANTITY`: `double`.
+		pub reserve_quantity: Option<::bitrix24_runtime::Decimal>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmLeadProductrows { opt field "ID" id, opt field "OWNER_ID" owner_id, opt field
+		"OWNER_TYPE" owner_type, opt field "PRODUCT_ID" product_id, opt field
+		"PRODUCT_NAME" product_name, opt field "ORIGINAL_PRODUCT_NAME"
+		original_product_name, opt field "PRODUCT_DESCRIPTION" product_description, opt
+		field "PRICE" price, opt field "PRICE_EXCLUSIVE" price_exclusive, opt field
+		"PRICE_NETTO" price_netto, opt field "PRICE_BRUTTO" price_brutto, opt field
+		"PRICE_ACCOUNT" price_account, opt field "QUANTITY" quantity, opt field
+		"DISCOUNT_TYPE_ID" discount_type_id, opt field "DISCOUNT_RATE" discount_rate, opt
+		field "DISCOUNT_SUM" discount_sum, opt field "TAX_RATE" tax_rate, opt_yn field
+		"TAX_INCLUDED" tax_included, opt_yn field "CUSTOMIZED" customized, opt field
+		"MEASURE_CODE" measure_code, opt field "MEASURE_NAME" measure_name, opt field
+		"SORT" sort, opt field "XML_ID" xml_id, opt field "TYPE" type_, opt field
+		"STORE_ID" store_id, opt field "RESERVE_ID" reserve_id, opt field
+		"DATE_RESERVE_END" date_reserve_end, opt field "RESERVE_QUANTITY"
+		reserve_quantity, }
+	);
+	deserialize_via_from_value!(CrmLeadProductrows);
+}
+#[cfg(feature = "crm")]
+pub use crm_lead_productrows::CrmLeadProductrows;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.quote`.
+pub mod crm_quote {
+	/// The entity `crm.quote`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.quote.get`, `crm.quote.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmQuote {
+		/// `ASSIGNED_BY_ID`: `integer`.
+		pub assigned_by_id: Option<i64>,
+		/// `BEGINDATE`: `date`.
+		pub begindate: Option<::bitrix24_runtime::DateTime>,
+		/// `CLOSED`: `char`.
+		pub closed: Option<String>,
+		/// `CLOSEDATE`: `date`.
+		pub closedate: Option<::bitrix24_runtime::DateTime>,
+		/// `COMMENTS`: `string`.
+		pub comments: Option<String>,
+		/// `COMPANY_ID`: `integer`.
+		pub company_id: Option<i64>,
+		/// `CONTACT_IDS`: `integer`.
+		pub contact_ids: Option<i64>,
+		/// `CONTENT`: `string`.
+		pub content: Option<String>,
+		/// `CREATED_BY_ID`: `integer`.
+		pub created_by_id: Option<i64>,
+		/// `CURRENCY_ID`: `crm_currency`.
+		pub currency_id: Option<String>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_MODIFY`: `datetime`.
+		pub date_modify: Option<::bitrix24_runtime::DateTime>,
+		/// `DEAL_ID`: `integer`.
+		pub deal_id: Option<i64>,
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `LEAD_ID`: `integer`.
+		pub lead_id: Option<i64>,
+		/// `LOCATION_ID`: `integer`.
+		pub location_id: Option<i64>,
+		/// `MODIFY_BY_ID`: `integer`.
+		pub modify_by_id: Option<i64>,
+		/// `MYCOMPANY_ID`: `integer`.
+		pub mycompany_id: Option<i64>,
+		/// `OPENED`: `char`.
+		pub opened: Option<String>,
+		/// `OPPORTUNITY`: `double`.
+		pub opportunity: Option<::bitrix24_runtime::Decimal>,
+		/// `PERSON_TYPE_ID`: `integer`.
+		pub person_type_id: Option<i64>,
+		/// `QUOTE_NUMBER`: `string`.
+		pub quote_number: Option<String>,
+		/// `STATUS_ID`: `crm_status`.
+		pub status_id: Option<String>,
+		/// `TAX_VALUE`: `double`.
+		pub tax_value: Option<::bitrix24_runtime::Decimal>,
+		/// `TERMS`: `string`.
+		pub terms: Option<String>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `UTM_CAMPAIGN`: `string`.
+		pub utm_campaign: Option<String>,
+		/// `UTM_CONTENT`: `string`.
+		pub utm_content: Option<String>,
+		/// `UTM_MEDIUM`: `string`.
+		pub utm_medium: Option<String>,
+		/// `UTM_SOURCE`: `string`.
+		pub utm_source: Option<String>,
+		/// `UTM_TERM`: `string`.
+		pub utm_term: Option<String>,
+		/// `LAST_ACTIVITY_TIME`: `datetime`.
+		pub last_activity_time: Option<::bitrix24_runtime::DateTime>,
+		/// `LAST_ACTIVITY_BY`: `integer`.
+		pub last_activity_by: Option<i64>,
+		/// `LAST_COMMUNICATION_TIME`: `string`.
+		pub last_communication_time: Option<String>,
+		/// `UF_...`: `any`.
+		///
+		/// Stands for every key matching `UF_*`: one entry per key.
+		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// `CLIENT_ADDR`: `string`.
+		pub client_addr: Option<String>,
+		/// `CLIENT_CONTACT`: `string`.
+		pub client_contact: Option<String>,
+		/// `CLIENT_EMAIL`: `string`.
+		pub client_email: Option<String>,
+		/// `CLIENT_PHONE`: `string`.
+		pub client_phone: Option<String>,
+		/// `CLIENT_TITLE`: `string`.
+		pub client_title: Option<String>,
+		/// `CLIENT_TP_ID`: `string`.
+		pub client_tp_id: Option<String>,
+		/// `CLIENT_TPA_ID`: `string`.
+		pub client_tpa_id: Option<String>,
+		/// `CONTACT_ID`: `integer`.
+		pub contact_id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmQuote { opt field "ASSIGNED_BY_ID" assigned_by_id, opt field "BEGINDATE"
+		begindate, opt field "CLOSED" closed, opt field "CLOSEDATE" closedate, opt field
+		"COMMENTS" comments, opt field "COMPANY_ID" company_id, opt field "CONTACT_IDS"
+		contact_ids, opt field "CONTENT" content, opt field "CREATED_BY_ID"
+		created_by_id, opt field "CURRENCY_ID" currency_id, opt field "DATE_CREATE"
+		date_create, opt field "DATE_MODIFY" date_modify, opt field "DEAL_ID" deal_id,
+		opt field "ID" id, opt field "LEAD_ID" lead_id, opt field "LOCATION_ID"
+		location_id, opt field "MODIFY_BY_ID" modify_by_id, opt field "MYCOMPANY_ID"
+		mycompany_id, opt field "OPENED" opened, opt field "OPPORTUNITY" opportunity, opt
+		field "PERSON_TYPE_ID" person_type_id, opt field "QUOTE_NUMBER" quote_number, opt
+		field "STATUS_ID" status_id, opt field "TAX_VALUE" tax_value, opt field "TERMS"
+		terms, opt field "TITLE" title, opt field "UTM_CAMPAIGN" utm_campaign, opt field
+		"UTM_CONTENT" utm_content, opt field "UTM_MEDIUM" utm_medium, opt field
+		"UTM_SOURCE" utm_source, opt field "UTM_TERM" utm_term, opt field
+		"LAST_ACTIVITY_TIME" last_activity_time, opt field "LAST_ACTIVITY_BY"
+		last_activity_by, opt field "LAST_COMMUNICATION_TIME" last_communication_time,
+		opt field "CLIENT_ADDR" client_addr, opt field "CLIENT_CONTACT" client_contact,
+		opt field "CLIENT_EMAIL" client_email, opt field "CLIENT_PHONE" client_phone, opt
+		field "CLIENT_TITLE" client_title, opt field "CLIENT_TP_ID" client_tp_id, opt
+		field "CLIENT_TPA_ID" client_tpa_id, opt field "CONTACT_ID" contact_id, rest
+		pattern "UF_*" uf, }
+	);
+	deserialize_via_from_value!(CrmQuote);
+}
+#[cfg(feature = "crm")]
+pub use crm_quote::CrmQuote;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.quote.contact.items`.
+pub mod crm_quote_contact_items {
+	/// The entity `crm.quote.contact.items`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.quote.contact.items.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-items-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmQuoteContactItems {
+		/// `CONTACT_ID`: `integer`.
+		pub contact_id: Option<i64>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `ROLE_ID`: `integer`.
+		pub role_id: Option<i64>,
+		/// `IS_PRIMARY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_primary: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmQuoteContactItems { opt field "CONTACT_ID" contact_id, opt field "SORT" sort,
+		opt field "ROLE_ID" role_id, opt_yn field "IS_PRIMARY" is_primary, }
+	);
+	deserialize_via_from_value!(CrmQuoteContactItems);
+}
+#[cfg(feature = "crm")]
+pub use crm_quote_contact_items::CrmQuoteContactItems;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.quote.productrows`.
+pub mod crm_quote_productrows {
+	/// The entity `crm.quote.productrows`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.quote.productrows.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-product-rows-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmQuoteProductrows {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `OWNER_ID`: `integer`.
+		pub owner_id: Option<i64>,
+		/// `OWNER_TYPE`: `string`.
+		pub owner_type: Option<String>,
+		/// `PRODUCT_ID`: `integer`.
+		pub product_id: Option<i64>,
+		/// `PRODUCT_NAME`: `string`.
+		pub product_name: Option<String>,
+		/// `ORIGINAL_PRODUCT_NAME`: `string`.
+		pub original_product_name: Option<String>,
+		/// `PRODUCT_DESCRIPTION`: `string`.
+		pub product_description: Option<String>,
+		/// `PRICE`: `double`.
+		pub price: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_EXCLUSIVE`: `double`.
+		pub price_exclusive: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_NETTO`: `double`.
+		pub price_netto: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_BRUTTO`: `double`.
+		pub price_brutto: Option<::bitrix24_runtime::Decimal>,
+		/// `PRICE_ACCOUNT`: `string`.
+		pub price_account: Option<String>,
+		/// `QUANTITY`: `double`.
+		pub quantity: Option<::bitrix24_runtime::Decimal>,
+		/// `DISCOUNT_TYPE_ID`: `integer`.
+		pub discount_type_id: Option<i64>,
+		/// `DISCOUNT_RATE`: `double`.
+		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
+		/// `DISCOUNT_SUM`: `double`.
+		pub discount_sum: Option<::bitrix24_runtime::Decimal>,
+		/// `TAX_RATE`: `double`.
+		pub tax_rate: Option<::bitrix24_runtime::Decimal>,
+		/// `TAX_INCLUDED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub tax_included: Option<bool>,
+		/// `CUSTOMIZED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub customized: Option<bool>,
+		/// `MEASURE_CODE`: `integer`.
+		pub measure_code: Option<i64>,
+		/// `MEASURE_NAME`: `string`.
+		pub measure_name: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `TYPE`: `integer`.
+		pub type_: Option<i64>,
+		/// `STORE_ID`: `integer`.
+		pub store_id: Option<i64>,
+		/// `RESERVE_ID`: `integer`.
+		pub reserve_id: Option<i64>,
+		/// `DATE_RESERVE_END`: `date`.
+		pub date_reserve_end: Option<::bitrix24_runtime::DateTime>,
+		/// `RESERVE_QUANTITY`: `double`.
+		pub reserve_quantity: Option<::bitrix24_runtime::Decimal>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmQuoteProductrows { opt field "ID" id, opt field "OWNER_ID" owner_id, opt field
+		"OWNER_TYPE" owner_type, opt field "PRODUCT_ID" product_id, opt field
+		"PRODUCT_NAME" product_name, opt field "ORIGINAL_PRODUCT_NAME"
+		original_product_name, opt field "PRODUCT_DESCRIPTION" product_description, opt
+		field "PRICE" price, opt field "PRICE_EXCLUSIVE" price_exclusive, opt field
+		"PRICE_NETTO" price_netto, opt field "PRICE_BRUTTO" price_brutto, opt field
+		"PRICE_ACCOUNT" price_account, opt field "QUANTITY" quantity, opt field
+		"DISCOUNT_TYPE_ID" discount_type_id, opt field "DISCOUNT_RATE" discount_rate, opt
+		field "DISCOUNT_SUM" discount_sum, opt field "TAX_RATE" tax_rate, opt_yn field
+		"TAX_INCLUDED" tax_included, opt_yn field "CUSTOMIZED" customized, opt field
+		"MEASURE_CODE" measure_code, opt field "MEASURE_NAME" measure_name, opt field
+		"SORT" sort, opt field "XML_ID" xml_id, opt field "TYPE" type_, opt field
+		"STORE_ID" store_id, opt field "RESERVE_ID" reserve_id, opt field
+		"DATE_RESERVE_END" date_reserve_end, opt field "RESERVE_QUANTITY"
+		reserve_quantity, }
+	);
+	deserialize_via_from_value!(CrmQuoteProductrows);
+}
+#[cfg(feature = "crm")]
+pub use crm_quote_productrows::CrmQuoteProductrows;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.requisites.universal.fields`.
+pub mod crm_requisites_universal_fields {
+	/// The entity `crm.requisites.universal.fields`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.requisite.get`, `crm.requisite.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmRequisitesUniversalFields {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `ENTITY_TYPE_ID`: `integer`, required in the docs.
+		pub entity_type_id: Option<i64>,
+		/// `ENTITY_ID`: `integer`, required in the docs.
+		pub entity_id: Option<i64>,
+		/// `PRESET_ID`: `integer`, required in the docs.
+		pub preset_id: Option<i64>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_MODIFY`: `datetime`.
+		pub date_modify: Option<::bitrix24_runtime::DateTime>,
+		/// `CREATED_BY_ID`: `user`.
+		pub created_by_id: Option<i64>,
+		/// `MODIFY_BY_ID`: `user`.
+		pub modify_by_id: Option<i64>,
+		/// `NAME`: `string`, required in the docs.
+		pub name: Option<String>,
+		/// `CODE`: `string`.
+		pub code: Option<String>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `ORIGINATOR_ID`: `string`.
+		pub originator_id: Option<String>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `ADDRESS_ONLY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub address_only: Option<bool>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `RQ_NAME`: `string`.
+		pub rq_name: Option<String>,
+		/// `RQ_FIRST_NAME`: `string`.
+		pub rq_first_name: Option<String>,
+		/// `RQ_LAST_NAME`: `string`.
+		pub rq_last_name: Option<String>,
+		/// `RQ_SECOND_NAME`: `string`.
+		pub rq_second_name: Option<String>,
+		/// `RQ_COMPANY_ID`: `string`.
+		pub rq_company_id: Option<String>,
+		/// `RQ_COMPANY_NAME`: `string`.
+		pub rq_company_name: Option<String>,
+		/// `RQ_COMPANY_FULL_NAME`: `string`.
+		pub rq_company_full_name: Option<String>,
+		/// `RQ_COMPANY_REG_DATE`: `string`.
+		pub rq_company_reg_date: Option<String>,
+		/// `RQ_DIRECTOR`: `string`.
+		pub rq_director: Option<String>,
+		/// `RQ_ACCOUNTANT`: `string`.
+		pub rq_accountant: Option<String>,
+		/// `RQ_CEO_NAME`: `string`.
+		pub rq_ceo_name: Option<String>,
+		/// `RQ_CEO_WORK_POS`: `string`.
+		pub rq_ceo_work_pos: Option<String>,
+		/// `RQ_CONTACT`: `string`.
+		pub rq_contact: Option<String>,
+		/// `RQ_EMAIL`: `string`.
+		pub rq_email: Option<String>,
+		/// `RQ_PHONE`: `string`.
+		pub rq_phone: Option<String>,
+		/// `RQ_FAX`: `string`.
+		pub rq_fax: Option<String>,
+		/// `RQ_IDENT_TYPE`: `crm_status`.
+		pub rq_ident_type: Option<String>,
+		/// `RQ_IDENT_DOC`: `string`.
+		pub rq_ident_doc: Option<String>,
+		/// `RQ_IDENT_DOC_SER`: `string`.
+		pub rq_ident_doc_ser: Option<String>,
+		/// `RQ_IDENT_DOC_NUM`: `string`.
+		pub rq_ident_doc_num: Option<String>,
+		/// `RQ_IDENT_DOC_PERS_NUM`: `string`.
+		pub rq_ident_doc_pers_num: Option<String>,
+		/// `RQ_IDENT_DOC_DATE`: `string`.
+		pub rq_ident_doc_date: Option<String>,
+		/// `RQ_IDENT_DOC_ISSUED_BY`: `string`.
+		pub rq_ident_doc_issued_by: Option<String>,
+		/// `RQ_IDENT_DOC_DEP_CODE`: `string`.
+		pub rq_ident_doc_dep_code: Option<String>,
+		/// `RQ_INN`: `string`.
+		pub rq_inn: Option<String>,
+		/// `RQ_KPP`: `string`.
+		pub rq_kpp: Option<String>,
+		/// `RQ_USRLE`: `string`.
+		pub rq_usrle: Option<String>,
+		/// `RQ_IFNS`: `string`.
+		pub rq_ifns: Option<String>,
+		/// `RQ_OGRN`: `string`.
+		pub rq_ogrn: Option<String>,
+		/// `RQ_OGRNIP`: `string`.
+		pub rq_ogrnip: Option<String>,
+		/// `RQ_OKPO`: `string`.
+		pub rq_okpo: Option<String>,
+		/// `RQ_OKTMO`: `string`.
+		pub rq_oktmo: Option<String>,
+		/// `RQ_OKVED`: `string`.
+		pub rq_okved: Option<String>,
+		/// `RQ_EDRPOU`: `string`.
+		pub rq_edrpou: Option<String>,
+		/// `RQ_DRFO`: `string`.
+		pub rq_drfo: Option<String>,
+		/// `RQ_KBE`: `string`.
+		pub rq_kbe: Option<String>,
+		/// `RQ_IIN`: `string`.
+		pub rq_iin: Option<String>,
+		/// `RQ_BIN`: `string`.
+		pub rq_bin: Option<String>,
+		/// `RQ_ST_CERT_SER`: `string`.
+		pub rq_st_cert_ser: Option<String>,
+		/// `RQ_ST_CERT_NUM`: `string`.
+		pub rq_st_cert_num: Option<String>,
+		/// `RQ_ST_CERT_DATE`: `string`.
+		pub rq_st_cert_date: Option<String>,
+		/// `RQ_VAT_PAYER`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub rq_vat_payer: Option<bool>,
+		/// `RQ_VAT_ID`: `string`.
+		pub rq_vat_id: Option<String>,
+		/// `RQ_VAT_CERT_SER`: `string`.
+		pub rq_vat_cert_ser: Option<String>,
+		/// `RQ_VAT_CERT_NUM`: `string`.
+		pub rq_vat_cert_num: Option<String>,
+		/// `RQ_VAT_CERT_DATE`: `string`.
+		pub rq_vat_cert_date: Option<String>,
+		/// `RQ_RESIDENCE_COUNTRY`: `string`.
+		pub rq_residence_country: Option<String>,
+		/// `RQ_BASE_DOC`: `string`.
+		pub rq_base_doc: Option<String>,
+		/// `RQ_REGON`: `string`.
+		pub rq_regon: Option<String>,
+		/// `RQ_KRS`: `string`.
+		pub rq_krs: Option<String>,
+		/// `RQ_PESEL`: `string`.
+		pub rq_pesel: Option<String>,
+		/// `RQ_LEGAL_FORM`: `string`.
+		pub rq_legal_form: Option<String>,
+		/// `RQ_SIRET`: `string`.
+		pub rq_siret: Option<String>,
+		/// `RQ_SIREN`: `string`.
+		pub rq_siren: Option<String>,
+		/// `RQ_CAPITAL`: `string`.
+		pub rq_capital: Option<String>,
+		/// `RQ_RCS`: `string`.
+		pub rq_rcs: Option<String>,
+		/// `RQ_CNPJ`: `string`.
+		pub rq_cnpj: Option<String>,
+		/// `RQ_STATE_REG`: `string`.
+		pub rq_state_reg: Option<String>,
+		/// `RQ_MNPL_REG`: `string`.
+		pub rq_mnpl_reg: Option<String>,
+		/// `RQ_CPF`: `string`.
+		pub rq_cpf: Option<String>,
+		/// `UF_CRM_...`: `any`.
+		///
+		/// Stands for every key matching `UF_CRM_*`: one entry per key.
+		pub uf_crm: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmRequisitesUniversalFields { opt field "ID" id, opt field "ENTITY_TYPE_ID"
+		entity_type_id, opt field "ENTITY_ID" entity_id, opt field "PRESET_ID" preset_id,
+		opt field "DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, opt
+		field "CREATED_BY_ID" created_by_id, opt field "MODIFY_BY_ID" modify_by_id, opt
+		field "NAME" name, opt field "CODE" code, opt field "XML_ID" xml_id, opt field
+		"ORIGINATOR_ID" originator_id, opt_yn field "ACTIVE" active, opt_yn field
+		"ADDRESS_ONLY" address_only, opt field "SORT" sort, opt field "RQ_NAME" rq_name,
+		opt field "RQ_FIRST_NAME" rq_first_name, opt field "RQ_LAST_NAME" rq_last_name,
+		opt field "RQ_SECOND_NAME" rq_second_name, opt field "RQ_COMPANY_ID"
+		rq_company_id, opt field "RQ_COMPANY_NAME" rq_company_name, opt field
+		"RQ_COMPANY_FULL_NAME" rq_company_full_name, opt field "RQ_COMPANY_REG_DATE"
+		rq_company_reg_date, opt field "RQ_DIRECTOR" rq_director, opt field
+		"RQ_ACCOUNTANT" rq_accountant, opt field "RQ_CEO_NAME" rq_ceo_name, opt field
+		"RQ_CEO_WORK_POS" rq_ceo_work_pos, opt field "RQ_CONTACT" rq_contact, opt field
+		"RQ_EMAIL" rq_email, opt field "RQ_PHONE" rq_phone, opt field "RQ_FAX" rq_fax,
+		opt field "RQ_IDENT_TYPE" rq_ident_type, opt field "RQ_IDENT_DOC" rq_ident_doc,
+		opt field "RQ_IDENT_DOC_SER" rq_ident_doc_ser, opt field "RQ_IDENT_DOC_NUM"
+		rq_ident_doc_num, opt field "RQ_IDENT_DOC_PERS_NUM" rq_ident_doc_pers_num, opt
+		field "RQ_IDENT_DOC_DATE" rq_ident_doc_date, opt field "RQ_IDENT_DOC_ISSUED_BY"
+		rq_ident_doc_issued_by, opt field "RQ_IDENT_DOC_DEP_CODE" rq_ident_doc_dep_code,
+		opt field "RQ_INN" rq_inn, opt field "RQ_KPP" rq_kpp, opt field "RQ_USRLE"
+		rq_usrle, opt field "RQ_IFNS" rq_ifns, opt field "RQ_OGRN" rq_ogrn, opt field
+		"RQ_OGRNIP" rq_ogrnip, opt field "RQ_OKPO" rq_okpo, opt field "RQ_OKTMO"
+		rq_oktmo, opt field "RQ_OKVED" rq_okved, opt field "RQ_EDRPOU" rq_edrpou, opt
+		field "RQ_DRFO" rq_drfo, opt field "RQ_KBE" rq_kbe, opt field "RQ_IIN" rq_iin,
+		opt field "RQ_BIN" rq_bin, opt field "RQ_ST_CERT_SER" rq_st_cert_ser, opt field
+		"RQ_ST_CERT_NUM" rq_st_cert_num, opt field "RQ_ST_CERT_DATE" rq_st_cert_date,
+		opt_yn field "RQ_VAT_PAYER" rq_vat_payer, opt field "RQ_VAT_ID" rq_vat_id, opt
+		field "RQ_VAT_CERT_SER" rq_vat_cert_ser, opt field "RQ_VAT_CERT_NUM"
+		rq_vat_cert_num, opt field "RQ_VAT_CERT_DATE" rq_vat_cert_date, opt field
+		"RQ_RESIDENCE_COUNTRY" rq_residence_country, opt field "RQ_BASE_DOC" rq_base_doc,
+		opt field "RQ_REGON" rq_regon, opt field "RQ_KRS" rq_krs, opt field "RQ_PESEL"
+		rq_pesel, opt field "RQ_LEGAL_FORM" rq_legal_form, opt field "RQ_SIRET" rq_siret,
+		opt field "RQ_SIREN" rq_siren, opt field "RQ_CAPITAL" rq_capital, opt field
+		"RQ_RCS" rq_rcs, opt field "RQ_CNPJ" rq_cnpj, opt field "RQ_STATE_REG"
+		rq_state_reg, opt field "RQ_MNPL_REG" rq_mnpl_reg, opt field "RQ_CPF" rq_cpf,
+		rest pattern "UF_CRM_*" uf_crm, }
+	);
+	deserialize_via_from_value!(CrmRequisitesUniversalFields);
+}
+#[cfg(feature = "crm")]
+pub use crm_requisites_universal_fields::CrmRequisitesUniversalFields;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.status`.
+pub mod crm_status {
+	/// The entity `crm.status`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.status.get`, `crm.status.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmStatus {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `ENTITY_ID`: `string`.
+		pub entity_id: Option<String>,
+		/// `STATUS_ID`: `string`.
+		pub status_id: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `NAME_INIT`: `string`.
+		pub name_init: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `SYSTEM`: `string`.
+		pub system: Option<String>,
+		/// `CATEGORY_ID`: `integer`.
+		pub category_id: Option<i64>,
+		/// `COLOR`: `string`.
+		pub color: Option<String>,
+		/// `SEMANTICS`: `string`.
+		pub semantics: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmStatus { opt field "ID" id, opt field "ENTITY_ID" entity_id, opt field
+		"STATUS_ID" status_id, opt field "NAME" name, opt field "NAME_INIT" name_init,
+		opt field "SORT" sort, opt field "SYSTEM" system, opt field "CATEGORY_ID"
+		category_id, opt field "COLOR" color, opt field "SEMANTICS" semantics, }
+	);
+	deserialize_via_from_value!(CrmStatus);
+}
+#[cfg(feature = "crm")]
+pub use crm_status::CrmStatus;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.timeline.comment`.
 pub mod crm_timeline_comment {
@@ -2669,7 +6349,7 @@ pub mod crm_timeline_comment {
 	result_impls!(CrmTimelineCommentFiles { rest soft_pattern "*" key, });
 	/// The entity `crm.timeline.comment`, one type wherever a result holds it.
 	///
-	/// In the results of `crm.timeline.comment.get`.
+	/// In the results of `crm.timeline.comment.get`, `crm.timeline.comment.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
 	#[derive(Debug, Clone)]
@@ -2702,38 +6382,352 @@ pub mod crm_timeline_comment {
 #[cfg(feature = "crm")]
 pub use crm_timeline_comment::CrmTimelineComment;
 #[cfg(feature = "crm")]
-/// Types of the entity `crm.universal.object_fields`.
-pub mod crm_universal_object_fields {
-	/// The object `crm.universal.object_fields.fm` of `crm.universal.object_fields`: `object[]`.
+/// Types of the entity `crm.timeline.icon`.
+pub mod crm_timeline_icon {
+	/// The object `crm.timeline.icon.icon` of `crm.timeline.icon`: `object`.
 	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-add.html>
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
-	pub struct CrmUniversalObjectFieldsFm {
-		/// `id`: `integer`, example only.
-		pub id: Option<i64>,
-		/// `valueType`: `string`, example only.
-		pub value_type: Option<String>,
-		/// `value`: `string`, example only.
-		pub value: Option<String>,
-		/// `typeId`: `string`, example only.
-		pub type_id: Option<String>,
+	pub struct CrmTimelineIconIcon {
+		/// `code`: `any`.
+		pub code: ::serde_json::Value,
+		/// `isSystem`: `boolean`.
+		pub is_system: Option<bool>,
+		/// `fileUri`: `any`.
+		pub file_uri: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
 	result_impls!(
-		CrmUniversalObjectFieldsFm { opt soft "id" id, opt soft "valueType" value_type,
-		opt soft "value" value, opt soft "typeId" type_id, }
+		CrmTimelineIconIcon { req field "code" code, opt field "isSystem" is_system, req
+		field "fileUri" file_uri, }
 	);
+	/// The entity `crm.timeline.icon`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.timeline.icon.add`, `crm.timeline.icon.get`, `crm.timeline.icon.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/icons/crm-timeline-icon-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTimelineIcon {
+		/// `icon`: `object`, required in the docs.
+		pub icon: Option<CrmTimelineIconIcon>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(CrmTimelineIcon { opt field "icon" icon, });
+	deserialize_via_from_value!(CrmTimelineIcon);
+}
+#[cfg(feature = "crm")]
+pub use crm_timeline_icon::CrmTimelineIcon;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.timeline.logmessage`.
+pub mod crm_timeline_logmessage {
+	/// The object `crm.timeline.logmessage.logMessage` of `crm.timeline.logmessage`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTimelineLogmessageLogMessage {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `created`: `datetime`.
+		pub created: Option<::bitrix24_runtime::DateTime>,
+		/// `authorId`: `integer`.
+		pub author_id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `iconCode`: `string`.
+		pub icon_code: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTimelineLogmessageLogMessage { opt field "id" id, opt field "created" created,
+		opt field "authorId" author_id, opt field "title" title, opt field "text" text,
+		opt field "iconCode" icon_code, }
+	);
+	/// The entity `crm.timeline.logmessage`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.timeline.logmessage.add`, `crm.timeline.logmessage.get`, `crm.timeline.logmessage.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/crm-timeline-logmessage-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTimelineLogmessage {
+		/// `logMessage`: `object`, required in the docs.
+		pub log_message: Option<CrmTimelineLogmessageLogMessage>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(CrmTimelineLogmessage { opt field "logMessage" log_message, });
+	deserialize_via_from_value!(CrmTimelineLogmessage);
+}
+#[cfg(feature = "crm")]
+pub use crm_timeline_logmessage::CrmTimelineLogmessage;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.timeline.logo`.
+pub mod crm_timeline_logo {
+	/// The object `crm.timeline.logo.logo` of `crm.timeline.logo`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTimelineLogoLogo {
+		/// `code`: `any`.
+		pub code: ::serde_json::Value,
+		/// `isSystem`: `boolean`.
+		pub is_system: Option<bool>,
+		/// `fileUri`: `any`.
+		pub file_uri: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTimelineLogoLogo { req field "code" code, opt field "isSystem" is_system, req
+		field "fileUri" file_uri, }
+	);
+	/// The entity `crm.timeline.logo`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.timeline.logo.add`, `crm.timeline.logo.get`, `crm.timeline.logo.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/logmessage/logo/crm-timeline-logo-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTimelineLogo {
+		/// `logo`: `object`, required in the docs.
+		pub logo: Option<CrmTimelineLogoLogo>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(CrmTimelineLogo { opt field "logo" logo, });
+	deserialize_via_from_value!(CrmTimelineLogo);
+}
+#[cfg(feature = "crm")]
+pub use crm_timeline_logo::CrmTimelineLogo;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.timeline.note`.
+pub mod crm_timeline_note {
+	/// The entity `crm.timeline.note`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.timeline.note.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/note/crm-timeline-note-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTimelineNote {
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `createdById`: `integer`.
+		pub created_by_id: Option<i64>,
+		/// `createdTime`: `datetime`.
+		pub created_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updatedById`: `integer`.
+		pub updated_by_id: Option<i64>,
+		/// `updatedTime`: `datetime`.
+		pub updated_time: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTimelineNote { opt field "text" text, opt field "createdById" created_by_id,
+		opt field "createdTime" created_time, opt field "updatedById" updated_by_id, opt
+		field "updatedTime" updated_time, }
+	);
+	deserialize_via_from_value!(CrmTimelineNote);
+}
+#[cfg(feature = "crm")]
+pub use crm_timeline_note::CrmTimelineNote;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.type`.
+pub mod crm_type {
+	/// The object `crm.type.relations.parent` of `crm.type`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTypeRelationsParent {
+		/// `entityTypeId`: `integer`, example only.
+		pub entity_type_id: Option<i64>,
+		/// `isChildrenListEnabled`: `string`, example only.
+		pub is_children_list_enabled: Option<String>,
+		/// `isPredefined`: `string`, example only.
+		pub is_predefined: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTypeRelationsParent { opt soft "entityTypeId" entity_type_id, opt soft
+		"isChildrenListEnabled" is_children_list_enabled, opt soft "isPredefined"
+		is_predefined, }
+	);
+	/// The object `crm.type.relations.child` of `crm.type`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTypeRelationsChild {
+		/// `entityTypeId`: `integer`, example only.
+		pub entity_type_id: Option<i64>,
+		/// `isChildrenListEnabled`: `string`, example only.
+		pub is_children_list_enabled: Option<String>,
+		/// `isPredefined`: `string`, example only.
+		pub is_predefined: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTypeRelationsChild { opt soft "entityTypeId" entity_type_id, opt soft
+		"isChildrenListEnabled" is_children_list_enabled, opt soft "isPredefined"
+		is_predefined, }
+	);
+	/// The object `crm.type.relations` of `crm.type`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTypeRelations {
+		/// `parent`: `object[]`, example only.
+		pub parent: Vec<CrmTypeRelationsParent>,
+		/// `child`: `object[]`, example only.
+		pub child: Vec<CrmTypeRelationsChild>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTypeRelations { req soft "parent" parent, req soft "child" child, }
+	);
+	/// The object `crm.type.linkedUserFields` of `crm.type`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmTypeLinkedUserFields {
+		/// `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: `string`, example only.
+		pub calendar_event_uf_crm_cal_event: Option<String>,
+		/// `TASKS_TASK|UF_CRM_TASK`: `string`, example only.
+		pub tasks_task_uf_crm_task: Option<String>,
+		/// `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: `string`, example only.
+		pub tasks_task_template_uf_crm_task: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmTypeLinkedUserFields { opt soft "CALENDAR_EVENT|UF_CRM_CAL_EVENT"
+		calendar_event_uf_crm_cal_event, opt soft "TASKS_TASK|UF_CRM_TASK"
+		tasks_task_uf_crm_task, opt soft "TASKS_TASK_TEMPLATE|UF_CRM_TASK"
+		tasks_task_template_uf_crm_task, }
+	);
+	/// The entity `crm.type`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.type.add`, `crm.type.get`, `crm.type.getByEntityTypeId`, `crm.type.list`, `crm.type.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmType {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `entityTypeId`: `integer`.
+		pub entity_type_id: Option<i64>,
+		/// `isCategoriesEnabled`: `boolean`.
+		pub is_categories_enabled: Option<bool>,
+		/// `isStagesEnabled`: `boolean`.
+		pub is_stages_enabled: Option<bool>,
+		/// `isBeginCloseDatesEnabled`: `boolean`.
+		pub is_begin_close_dates_enabled: Option<bool>,
+		/// `isClientEnabled`: `boolean`.
+		pub is_client_enabled: Option<bool>,
+		/// `isUseInUserfieldEnabled`: `boolean`.
+		pub is_use_in_userfield_enabled: Option<bool>,
+		/// `isLinkWithProductsEnabled`: `boolean`.
+		pub is_link_with_products_enabled: Option<bool>,
+		/// `isMycompanyEnabled`: `boolean`.
+		pub is_mycompany_enabled: Option<bool>,
+		/// `isDocumentsEnabled`: `boolean`.
+		pub is_documents_enabled: Option<bool>,
+		/// `isSourceEnabled`: `boolean`.
+		pub is_source_enabled: Option<bool>,
+		/// `isObserversEnabled`: `boolean`.
+		pub is_observers_enabled: Option<bool>,
+		/// `isRecyclebinEnabled`: `boolean`.
+		pub is_recyclebin_enabled: Option<bool>,
+		/// `isAutomationEnabled`: `boolean`.
+		pub is_automation_enabled: Option<bool>,
+		/// `isBizProcEnabled`: `boolean`.
+		pub is_biz_proc_enabled: Option<bool>,
+		/// `isSetOpenPermissions`: `boolean`.
+		pub is_set_open_permissions: Option<bool>,
+		/// `isPaymentsEnabled`: `boolean`.
+		pub is_payments_enabled: Option<bool>,
+		/// `isCountersEnabled`: `boolean`.
+		pub is_counters_enabled: Option<bool>,
+		/// `createdTime`: `datetime`.
+		pub created_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updatedTime`: `datetime`.
+		pub updated_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updatedBy`: `integer`.
+		pub updated_by: Option<i64>,
+		/// `relations`: `object`.
+		pub relations: Option<CrmTypeRelations>,
+		/// `linkedUserFields`: `object`.
+		pub linked_user_fields: Option<CrmTypeLinkedUserFields>,
+		/// `customSections`: `array`.
+		pub custom_sections: Vec<::serde_json::Value>,
+		/// `customSectionId`: `integer`.
+		pub custom_section_id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmType { opt field "id" id, opt field "title" title, opt field "code" code, opt
+		field "createdBy" created_by, opt field "entityTypeId" entity_type_id, opt field
+		"isCategoriesEnabled" is_categories_enabled, opt field "isStagesEnabled"
+		is_stages_enabled, opt field "isBeginCloseDatesEnabled"
+		is_begin_close_dates_enabled, opt field "isClientEnabled" is_client_enabled, opt
+		field "isUseInUserfieldEnabled" is_use_in_userfield_enabled, opt field
+		"isLinkWithProductsEnabled" is_link_with_products_enabled, opt field
+		"isMycompanyEnabled" is_mycompany_enabled, opt field "isDocumentsEnabled"
+		is_documents_enabled, opt field "isSourceEnabled" is_source_enabled, opt field
+		"isObserversEnabled" is_observers_enabled, opt field "isRecyclebinEnabled"
+		is_recyclebin_enabled, opt field "isAutomationEnabled" is_automation_enabled, opt
+		field "isBizProcEnabled" is_biz_proc_enabled, opt field "isSetOpenPermissions"
+		is_set_open_permissions, opt field "isPaymentsEnabled" is_payments_enabled, opt
+		field "isCountersEnabled" is_counters_enabled, opt field "createdTime"
+		created_time, opt field "updatedTime" updated_time, opt field "updatedBy"
+		updated_by, opt field "relations" relations, opt field "linkedUserFields"
+		linked_user_fields, req field "customSections" custom_sections, opt field
+		"customSectionId" custom_section_id, }
+	);
+	deserialize_via_from_value!(CrmType);
+}
+#[cfg(feature = "crm")]
+pub use crm_type::CrmType;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.universal.object_fields`.
+pub mod crm_universal_object_fields {
 	/// The entity `crm.universal.object_fields`, one type wherever a result holds it.
 	///
 	/// In the results of `crm.item.add`, `crm.item.get`, `crm.item.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmUniversalObjectFields {
@@ -2777,160 +6771,6 @@ pub mod crm_universal_object_fields {
 		pub utm_term: Option<String>,
 		/// `webformId`: `integer`.
 		pub webform_id: Option<i64>,
-		/// `dateCreateShort`: `any`, example only.
-		pub date_create_short: ::serde_json::Value,
-		/// `dateModifyShort`: `any`, example only.
-		pub date_modify_short: ::serde_json::Value,
-		/// `leadId`: `integer`, example only.
-		pub lead_id: Option<i64>,
-		/// `companyId`: `integer`, example only.
-		pub company_id: Option<i64>,
-		/// `contactId`: `integer`, example only.
-		pub contact_id: Option<i64>,
-		/// `quoteId`: `integer`, example only.
-		pub quote_id: Option<i64>,
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `productId`: `any`, example only.
-		pub product_id: ::serde_json::Value,
-		/// `categoryId`: `integer`, example only.
-		pub category_id: Option<i64>,
-		/// `stageId`: `string`, example only.
-		pub stage_id: Option<String>,
-		/// `stageSemanticId`: `string`, example only.
-		pub stage_semantic_id: Option<String>,
-		/// `isNew`: `string`, example only.
-		pub is_new: Option<String>,
-		/// `isRecurring`: `string`, example only.
-		pub is_recurring: Option<String>,
-		/// `isReturnCustomer`: `string`, example only.
-		pub is_return_customer: Option<String>,
-		/// `isRepeatedApproach`: `string`, example only.
-		pub is_repeated_approach: Option<String>,
-		/// `closed`: `string`, example only.
-		pub closed: Option<String>,
-		/// `typeId`: `string`, example only.
-		pub type_id: Option<String>,
-		/// `opportunity`: `double`, example only.
-		pub opportunity: Option<::bitrix24_runtime::Decimal>,
-		/// `isManualOpportunity`: `string`, example only.
-		pub is_manual_opportunity: Option<String>,
-		/// `taxValue`: `integer`, example only.
-		pub tax_value: Option<i64>,
-		/// `currencyId`: `string`, example only.
-		pub currency_id: Option<String>,
-		/// `probability`: `integer`, example only.
-		pub probability: Option<i64>,
-		/// `comments`: `string`, example only.
-		pub comments: Option<String>,
-		/// `begindate`: `string`, example only.
-		pub begindate: Option<String>,
-		/// `begindateShort`: `any`, example only.
-		pub begindate_short: ::serde_json::Value,
-		/// `closedate`: `string`, example only.
-		pub closedate: Option<String>,
-		/// `closedateShort`: `any`, example only.
-		pub closedate_short: ::serde_json::Value,
-		/// `eventDate`: `any`, example only.
-		pub event_date: ::serde_json::Value,
-		/// `eventDateShort`: `any`, example only.
-		pub event_date_short: ::serde_json::Value,
-		/// `eventId`: `any`, example only.
-		pub event_id: ::serde_json::Value,
-		/// `eventDescription`: `any`, example only.
-		pub event_description: ::serde_json::Value,
-		/// `locationId`: `any`, example only.
-		pub location_id: ::serde_json::Value,
-		/// `sourceId`: `string`, example only.
-		pub source_id: Option<String>,
-		/// `sourceDescription`: `string`, example only.
-		pub source_description: Option<String>,
-		/// `originatorId`: `any`, example only.
-		pub originator_id: ::serde_json::Value,
-		/// `originId`: `any`, example only.
-		pub origin_id: ::serde_json::Value,
-		/// `additionalInfo`: `string`, example only.
-		pub additional_info: Option<String>,
-		/// `searchContent`: `string`, example only.
-		pub search_content: Option<String>,
-		/// `orderStage`: `any`, example only.
-		pub order_stage: ::serde_json::Value,
-		/// `movedBy`: `integer`, example only.
-		pub moved_by: Option<i64>,
-		/// `movedTime`: `string`, example only.
-		pub moved_time: Option<String>,
-		/// `isWork`: `any`, example only.
-		pub is_work: ::serde_json::Value,
-		/// `isWon`: `any`, example only.
-		pub is_won: ::serde_json::Value,
-		/// `isLose`: `any`, example only.
-		pub is_lose: ::serde_json::Value,
-		/// `receivedAmount`: `any`, example only.
-		pub received_amount: ::serde_json::Value,
-		/// `lostAmount`: `any`, example only.
-		pub lost_amount: ::serde_json::Value,
-		/// `hasProducts`: `any`, example only.
-		pub has_products: ::serde_json::Value,
-		/// `observers`: `integer[]`, example only.
-		pub observers: Vec<i64>,
-		/// `contactIds`: `integer[]`, example only.
-		pub contact_ids: Vec<i64>,
-		/// `isConvert`: `any`, example only.
-		pub is_convert: ::serde_json::Value,
-		/// `statusDescription`: `any`, example only.
-		pub status_description: ::serde_json::Value,
-		/// `name`: `string`, example only.
-		pub name: Option<String>,
-		/// `lastName`: `string`, example only.
-		pub last_name: Option<String>,
-		/// `secondName`: `string`, example only.
-		pub second_name: Option<String>,
-		/// `shortName`: `any`, example only.
-		pub short_name: ::serde_json::Value,
-		/// `companyTitle`: `string`, example only.
-		pub company_title: Option<String>,
-		/// `post`: `string`, example only.
-		pub post: Option<String>,
-		/// `address`: `any`, example only.
-		pub address: ::serde_json::Value,
-		/// `dateClosed`: `any`, example only.
-		pub date_closed: ::serde_json::Value,
-		/// `birthdate`: `string`, example only.
-		pub birthdate: Option<String>,
-		/// `honorific`: `string`, example only.
-		pub honorific: Option<String>,
-		/// `hasPhone`: `string`, example only.
-		pub has_phone: Option<String>,
-		/// `hasEmail`: `string`, example only.
-		pub has_email: Option<String>,
-		/// `hasImol`: `string`, example only.
-		pub has_imol: Option<String>,
-		/// `login`: `any`, example only.
-		pub login: ::serde_json::Value,
-		/// `phoneMobile`: `string`, example only.
-		pub phone_mobile: Option<String>,
-		/// `phoneWork`: `string`, example only.
-		pub phone_work: Option<String>,
-		/// `phoneMailing`: `string`, example only.
-		pub phone_mailing: Option<String>,
-		/// `emailHome`: `string`, example only.
-		pub email_home: Option<String>,
-		/// `emailWork`: `string`, example only.
-		pub email_work: Option<String>,
-		/// `emailMailing`: `string`, example only.
-		pub email_mailing: Option<String>,
-		/// `skype`: `any`, example only.
-		pub skype: ::serde_json::Value,
-		/// `icq`: `any`, example only.
-		pub icq: ::serde_json::Value,
-		/// `imol`: `string`, example only.
-		pub imol: Option<String>,
-		/// `email`: `string`, example only.
-		pub email: Option<String>,
-		/// `phone`: `string`, example only.
-		pub phone: Option<String>,
-		/// `fm`: `object[]`, example only.
-		pub fm: Vec<CrmUniversalObjectFieldsFm>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -2942,42 +6782,8 @@ pub mod crm_universal_object_fields {
 		"opened" opened, opt field "updatedBy" updated_by, opt field "updatedTime"
 		updated_time, opt field "utmCampaign" utm_campaign, opt field "utmContent"
 		utm_content, opt field "utmMedium" utm_medium, opt field "utmSource" utm_source,
-		opt field "utmTerm" utm_term, opt field "webformId" webform_id, req soft
-		"dateCreateShort" date_create_short, req soft "dateModifyShort"
-		date_modify_short, opt soft "leadId" lead_id, opt soft "companyId" company_id,
-		opt soft "contactId" contact_id, opt soft "quoteId" quote_id, opt soft "title"
-		title, req soft "productId" product_id, opt soft "categoryId" category_id, opt
-		soft "stageId" stage_id, opt soft "stageSemanticId" stage_semantic_id, opt soft
-		"isNew" is_new, opt soft "isRecurring" is_recurring, opt soft "isReturnCustomer"
-		is_return_customer, opt soft "isRepeatedApproach" is_repeated_approach, opt soft
-		"closed" closed, opt soft "typeId" type_id, opt soft "opportunity" opportunity,
-		opt soft "isManualOpportunity" is_manual_opportunity, opt soft "taxValue"
-		tax_value, opt soft "currencyId" currency_id, opt soft "probability" probability,
-		opt soft "comments" comments, opt soft "begindate" begindate, req soft
-		"begindateShort" begindate_short, opt soft "closedate" closedate, req soft
-		"closedateShort" closedate_short, req soft "eventDate" event_date, req soft
-		"eventDateShort" event_date_short, req soft "eventId" event_id, req soft
-		"eventDescription" event_description, req soft "locationId" location_id, opt soft
-		"sourceId" source_id, opt soft "sourceDescription" source_description, req soft
-		"originatorId" originator_id, req soft "originId" origin_id, opt soft
-		"additionalInfo" additional_info, opt soft "searchContent" search_content, req
-		soft "orderStage" order_stage, opt soft "movedBy" moved_by, opt soft "movedTime"
-		moved_time, req soft "isWork" is_work, req soft "isWon" is_won, req soft "isLose"
-		is_lose, req soft "receivedAmount" received_amount, req soft "lostAmount"
-		lost_amount, req soft "hasProducts" has_products, req soft "observers" observers,
-		req soft "contactIds" contact_ids, req soft "isConvert" is_convert, req soft
-		"statusDescription" status_description, opt soft "name" name, opt soft "lastName"
-		last_name, opt soft "secondName" second_name, req soft "shortName" short_name,
-		opt soft "companyTitle" company_title, opt soft "post" post, req soft "address"
-		address, req soft "dateClosed" date_closed, opt soft "birthdate" birthdate, opt
-		soft "honorific" honorific, opt soft "hasPhone" has_phone, opt soft "hasEmail"
-		has_email, opt soft "hasImol" has_imol, req soft "login" login, opt soft
-		"phoneMobile" phone_mobile, opt soft "phoneWork" phone_work, opt soft
-		"phoneMailing" phone_mailing, opt soft "emailHome" email_home, opt soft
-		"emailWork" email_work, opt soft "emailMailing" email_mailing, req soft "skype"
-		skype, req soft "icq" icq, opt soft "imol" imol, opt soft "email" email, opt soft
-		"phone" phone, req soft "fm" fm, rest pattern "parentId*" parent_id, rest pattern
-		"ufCrm*" uf_crm, }
+		opt field "utmTerm" utm_term, opt field "webformId" webform_id, rest pattern
+		"parentId*" parent_id, rest pattern "ufCrm*" uf_crm, }
 	);
 	deserialize_via_from_value!(CrmUniversalObjectFields);
 }
@@ -3015,6 +6821,38 @@ pub mod crm_userfield_enumeration {
 }
 #[cfg(feature = "crm")]
 pub use crm_userfield_enumeration::CrmUserfieldEnumeration;
+#[cfg(feature = "crm")]
+/// Types of the entity `crm.vat`.
+pub mod crm_vat {
+	/// The entity `crm.vat`, one type wherever a result holds it.
+	///
+	/// In the results of `crm.vat.get`, `crm.vat.list`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct CrmVat {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `ACTIVE`: `string`.
+		pub active: Option<String>,
+		/// `C_SORT`: `integer`.
+		pub c_sort: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `RATE`: `double`.
+		pub rate: Option<::bitrix24_runtime::Decimal>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		CrmVat { opt field "ID" id, opt field "ACTIVE" active, opt field "C_SORT" c_sort,
+		opt field "NAME" name, opt field "RATE" rate, }
+	);
+	deserialize_via_from_value!(CrmVat);
+}
+#[cfg(feature = "crm")]
+pub use crm_vat::CrmVat;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm_activity_binding`.
 pub mod crm_activity_binding {
@@ -3145,7 +6983,7 @@ pub mod crm_currency {
 	);
 	/// The entity `crm_currency`, one type wherever a result holds it.
 	///
-	/// In the results of `crm.currency.get`, `crm.currency.list`, `crm.invoice.fields`.
+	/// In the results of `crm.currency.get`, `crm.currency.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html>
 	#[derive(Debug, Clone)]
@@ -3282,7 +7120,7 @@ pub use crm_item_product_row::CrmItemProductRow;
 pub mod crm_multifield {
 	/// The entity `crm_multifield`, one type wherever a result holds it.
 	///
-	/// In the results of `crm.company.get`, `crm.contact.get`, `crm.lead.get`.
+	/// In the results of `crm.company.get`, `crm.company.list`, `crm.contact.get`, `crm.contact.list`, `crm.lead.get`, `crm.lead.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-get.html>
 	#[derive(Debug, Clone)]
@@ -3315,8 +7153,6 @@ pub mod crm_orderentity {
 	/// In the results of `crm.orderentity.add`, `crm.orderentity.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct CrmOrderentity {
@@ -3326,30 +7162,4958 @@ pub mod crm_orderentity {
 		pub owner_type_id: Option<i64>,
 		/// `ORDER_ID`: `integer`.
 		pub order_id: Option<i64>,
-		/// `orderId`: `integer`, example only.
-		///
-		/// Rust name `order_id_2`: `order_id` is the wire name `ORDER_ID`.
-		pub order_id_2: Option<i64>,
-		/// `ownerId`: `integer`, example only.
-		///
-		/// Rust name `owner_id_2`: `owner_id` is the wire name `OWNER_ID`.
-		pub owner_id_2: Option<i64>,
-		/// `ownerTypeId`: `integer`, example only.
-		///
-		/// Rust name `owner_type_id_2`: `owner_type_id` is the wire name `OWNER_TYPE_ID`.
-		pub owner_type_id_2: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
 	result_impls!(
 		CrmOrderentity { opt field "OWNER_ID" owner_id, opt field "OWNER_TYPE_ID"
-		owner_type_id, opt field "ORDER_ID" order_id, opt soft "orderId" order_id_2, opt
-		soft "ownerId" owner_id_2, opt soft "ownerTypeId" owner_type_id_2, }
+		owner_type_id, opt field "ORDER_ID" order_id, }
 	);
 	deserialize_via_from_value!(CrmOrderentity);
 }
 #[cfg(feature = "crm")]
 pub use crm_orderentity::CrmOrderentity;
+#[cfg(feature = "department")]
+/// Types of the entity `department`.
+pub mod department {
+	/// The entity `department`, one type wherever a result holds it.
+	///
+	/// In the results of `department.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Department {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `PARENT`: `integer`.
+		pub parent: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		Department { opt field "ID" id, opt field "NAME" name, opt field "SORT" sort, opt
+		field "PARENT" parent, }
+	);
+	deserialize_via_from_value!(Department);
+}
+#[cfg(feature = "department")]
+pub use department::Department;
+#[cfg(feature = "disk")]
+/// Types of the entity `disk.attachedObject`.
+pub mod disk_attached_object {
+	/// The entity `disk.attachedObject`, one type wherever a result holds it.
+	///
+	/// In the results of `disk.attachedObject.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/attached-object/disk-attached-object-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DiskAttachedObject {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `OBJECT_ID`: `integer`.
+		pub object_id: Option<i64>,
+		/// `MODULE_ID`: `string`.
+		pub module_id: Option<String>,
+		/// `ENTITY_TYPE`: `string`.
+		pub entity_type: Option<String>,
+		/// `ENTITY_ID`: `integer`.
+		pub entity_id: Option<i64>,
+		/// `CREATE_TIME`: `string`.
+		pub create_time: Option<String>,
+		/// `CREATED_BY`: `integer`.
+		pub created_by: Option<i64>,
+		/// `DOWNLOAD_URL`: `string`.
+		pub download_url: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SIZE`: `integer`.
+		pub size: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DiskAttachedObject { opt field "ID" id, opt field "OBJECT_ID" object_id, opt
+		field "MODULE_ID" module_id, opt field "ENTITY_TYPE" entity_type, opt field
+		"ENTITY_ID" entity_id, opt field "CREATE_TIME" create_time, opt field
+		"CREATED_BY" created_by, opt field "DOWNLOAD_URL" download_url, opt field "NAME"
+		name, opt field "SIZE" size, }
+	);
+	deserialize_via_from_value!(DiskAttachedObject);
+}
+#[cfg(feature = "disk")]
+pub use disk_attached_object::DiskAttachedObject;
+#[cfg(feature = "documentgenerator")]
+/// Types of the entity `documentgenerator.document`.
+pub mod documentgenerator_document {
+	/// The object `documentgenerator.document.values` of `documentgenerator.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorDocumentValues {
+		/// `_creationMethod`: `string`.
+		pub creation_method: Option<String>,
+		/// `stampsEnabled`: `boolean`.
+		pub stamps_enabled: Option<bool>,
+		/// `<field_code>`: `string`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub field_code: ::std::collections::BTreeMap<String, String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorDocumentValues { opt field "_creationMethod" creation_method,
+		opt field "stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
+	);
+	/// The object `documentgenerator.document.publicUrlView` of `documentgenerator.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorDocumentPublicUrlView {
+		/// `time`: `datetime`.
+		pub time: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(DocumentgeneratorDocumentPublicUrlView { opt field "time" time, });
+	/// The entity `documentgenerator.document`, one type wherever a result holds it.
+	///
+	/// In the results of `documentgenerator.document.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorDocument {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `number`: `string`.
+		pub number: Option<String>,
+		/// `templateId`: `string`.
+		pub template_id: Option<String>,
+		/// `provider`: `string`.
+		pub provider: Option<String>,
+		/// `value`: `string`.
+		pub value: Option<String>,
+		/// `values`: `object`.
+		pub values: Option<DocumentgeneratorDocumentValues>,
+		/// `fileId`: `integer`.
+		pub file_id: Option<i64>,
+		/// `imageId`: `integer`.
+		pub image_id: Option<i64>,
+		/// `pdfId`: `integer`.
+		pub pdf_id: Option<i64>,
+		/// `stampsEnabled`: `boolean`.
+		pub stamps_enabled: Option<bool>,
+		/// `downloadUrl`: `string`.
+		pub download_url: Option<String>,
+		/// `downloadUrlMachine`: `string`.
+		pub download_url_machine: Option<String>,
+		/// `pdfUrl`: `string`.
+		pub pdf_url: Option<String>,
+		/// `pdfUrlMachine`: `string`.
+		pub pdf_url_machine: Option<String>,
+		/// `printUrl`: `string`.
+		pub print_url: Option<String>,
+		/// `printUrlMachine`: `string`.
+		pub print_url_machine: Option<String>,
+		/// `imageUrl`: `string`.
+		pub image_url: Option<String>,
+		/// `imageUrlMachine`: `string`.
+		pub image_url_machine: Option<String>,
+		/// `publicUrl`: `string`.
+		pub public_url: Option<String>,
+		/// `isTransformationError`: `boolean`.
+		pub is_transformation_error: Option<bool>,
+		/// `transformationErrorCode`: `string`.
+		pub transformation_error_code: Option<String>,
+		/// `transformationErrorMessage`: `string`.
+		pub transformation_error_message: Option<String>,
+		/// `transformationCancelReason`: `string`.
+		pub transformation_cancel_reason: Option<String>,
+		/// `pullTag`: `string`.
+		pub pull_tag: Option<String>,
+		/// `emailDiskFile`: `integer`.
+		pub email_disk_file: Option<i64>,
+		/// `createTime`: `datetime`.
+		pub create_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updateTime`: `datetime`.
+		pub update_time: Option<::bitrix24_runtime::DateTime>,
+		/// `createdBy`: `string`.
+		pub created_by: Option<String>,
+		/// `updatedBy`: `integer`.
+		pub updated_by: Option<i64>,
+		/// `publicUrlView`: `object`.
+		pub public_url_view: Option<DocumentgeneratorDocumentPublicUrlView>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorDocument { opt field "id" id, opt field "title" title, opt field
+		"number" number, opt field "templateId" template_id, opt field "provider"
+		provider, opt field "value" value, opt field "values" values, opt field "fileId"
+		file_id, opt field "imageId" image_id, opt field "pdfId" pdf_id, opt field
+		"stampsEnabled" stamps_enabled, opt field "downloadUrl" download_url, opt field
+		"downloadUrlMachine" download_url_machine, opt field "pdfUrl" pdf_url, opt field
+		"pdfUrlMachine" pdf_url_machine, opt field "printUrl" print_url, opt field
+		"printUrlMachine" print_url_machine, opt field "imageUrl" image_url, opt field
+		"imageUrlMachine" image_url_machine, opt field "publicUrl" public_url, opt field
+		"isTransformationError" is_transformation_error, opt field
+		"transformationErrorCode" transformation_error_code, opt field
+		"transformationErrorMessage" transformation_error_message, opt field
+		"transformationCancelReason" transformation_cancel_reason, opt field "pullTag"
+		pull_tag, opt field "emailDiskFile" email_disk_file, opt field "createTime"
+		create_time, opt field "updateTime" update_time, opt field "createdBy"
+		created_by, opt field "updatedBy" updated_by, opt field "publicUrlView"
+		public_url_view, }
+	);
+	deserialize_via_from_value!(DocumentgeneratorDocument);
+}
+#[cfg(feature = "documentgenerator")]
+pub use documentgenerator_document::DocumentgeneratorDocument;
+#[cfg(feature = "documentgenerator")]
+/// Types of the entity `documentgenerator.numerator`.
+pub mod documentgenerator_numerator {
+	/// The object `documentgenerator.numerator.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
+		/// `start`: `integer`.
+		pub start: Option<i64>,
+		/// `step`: `integer`.
+		pub step: Option<i64>,
+		/// `length`: `integer`.
+		pub length: Option<i64>,
+		/// `padString`: `string`.
+		pub pad_string: Option<String>,
+		/// `periodicBy`: `string`.
+		pub periodic_by: Option<String>,
+		/// `timezone`: `string`.
+		pub timezone: Option<String>,
+		/// `isDirectNumeration`: `boolean`.
+		pub is_direct_numeration: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator
+		{ opt field "start" start, opt field "step" step, opt field "length" length, opt
+		field "padString" pad_string, opt field "periodicBy" periodic_by, opt field
+		"timezone" timezone, opt field "isDirectNumeration" is_direct_numeration, }
+	);
+	/// The object `documentgenerator.numerator.settings` of `documentgenerator.numerator`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorNumeratorSettings {
+		/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`.
+		pub bitrix_main_numerator_generator_sequent_number_generator: Option<
+			DocumentgeneratorNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorNumeratorSettings { opt field
+		"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
+		bitrix_main_numerator_generator_sequent_number_generator, }
+	);
+	/// The entity `documentgenerator.numerator`, one type wherever a result holds it.
+	///
+	/// In the results of `documentgenerator.numerator.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorNumerator {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `template`: `string`.
+		pub template: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `settings`: `object`.
+		pub settings: Option<DocumentgeneratorNumeratorSettings>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorNumerator { opt field "id" id, opt field "name" name, opt field
+		"template" template, opt field "code" code, opt field "settings" settings, }
+	);
+	deserialize_via_from_value!(DocumentgeneratorNumerator);
+}
+#[cfg(feature = "documentgenerator")]
+pub use documentgenerator_numerator::DocumentgeneratorNumerator;
+#[cfg(feature = "documentgenerator")]
+/// Types of the entity `documentgenerator.region`.
+pub mod documentgenerator_region {
+	/// The object `documentgenerator.region.phrases` of `documentgenerator.region`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRegionPhrases {
+		/// `TAX_INCLUDED`: `string`, example only.
+		pub tax_included: Option<String>,
+		/// `TAX_NOT_INCLUDED`: `string`, example only.
+		pub tax_not_included: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRegionPhrases { opt soft "TAX_INCLUDED" tax_included, opt soft
+		"TAX_NOT_INCLUDED" tax_not_included, }
+	);
+	/// The entity `documentgenerator.region`, one type wherever a result holds it.
+	///
+	/// In the results of `documentgenerator.region.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRegion {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `languageId`: `string`.
+		pub language_id: Option<String>,
+		/// `formatDate`: `string`.
+		pub format_date: Option<String>,
+		/// `formatDatetime`: `string`.
+		pub format_datetime: Option<String>,
+		/// `formatName`: `string`.
+		pub format_name: Option<String>,
+		/// `phrases`: `object`.
+		pub phrases: Option<DocumentgeneratorRegionPhrases>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRegion { opt field "id" id, opt field "title" title, opt field
+		"languageId" language_id, opt field "formatDate" format_date, opt field
+		"formatDatetime" format_datetime, opt field "formatName" format_name, opt field
+		"phrases" phrases, }
+	);
+	deserialize_via_from_value!(DocumentgeneratorRegion);
+}
+#[cfg(feature = "documentgenerator")]
+pub use documentgenerator_region::DocumentgeneratorRegion;
+#[cfg(feature = "documentgenerator")]
+/// Types of the entity `documentgenerator.role`.
+pub mod documentgenerator_role {
+	/// Allowed values of `documentgenerator.role.permissions.settings.modify` in `documentgenerator.role`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum DocumentgeneratorRolePermissionsSettingsModify {
+		/// ``
+		Empty,
+		/// `X`
+		X,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(DocumentgeneratorRolePermissionsSettingsModify { Empty = "", X = "X" });
+	/// The object `documentgenerator.role.permissions.settings` of `documentgenerator.role`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRolePermissionsSettings {
+		/// `modify`: `string`.
+		///
+		/// Values: ``, `X`.
+		pub modify: Option<DocumentgeneratorRolePermissionsSettingsModify>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRolePermissionsSettings { opt field "modify" modify, }
+	);
+	/// Allowed values of `documentgenerator.role.permissions.templates.modify` in `documentgenerator.role`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum DocumentgeneratorRolePermissionsTemplatesModify {
+		/// ``
+		Empty,
+		/// `A`
+		A,
+		/// `D`
+		D,
+		/// `X`
+		X,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		DocumentgeneratorRolePermissionsTemplatesModify { Empty = "", A = "A", D = "D", X
+		= "X" }
+	);
+	/// The object `documentgenerator.role.permissions.templates` of `documentgenerator.role`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRolePermissionsTemplates {
+		/// `modify`: `string`.
+		///
+		/// Values: ``, `A`, `D`, `X`.
+		pub modify: Option<DocumentgeneratorRolePermissionsTemplatesModify>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRolePermissionsTemplates { opt field "modify" modify, }
+	);
+	/// Allowed values of `documentgenerator.role.permissions.documents.modify` in `documentgenerator.role`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum DocumentgeneratorRolePermissionsDocumentsModify {
+		/// ``
+		Empty,
+		/// `X`
+		X,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		DocumentgeneratorRolePermissionsDocumentsModify { Empty = "", X = "X" }
+	);
+	/// Allowed values of `documentgenerator.role.permissions.documents.view` in `documentgenerator.role`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum DocumentgeneratorRolePermissionsDocumentsView {
+		/// ``
+		Empty,
+		/// `X`
+		X,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(DocumentgeneratorRolePermissionsDocumentsView { Empty = "", X = "X" });
+	/// The object `documentgenerator.role.permissions.documents` of `documentgenerator.role`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRolePermissionsDocuments {
+		/// `modify`: `string`.
+		///
+		/// Values: ``, `X`.
+		pub modify: Option<DocumentgeneratorRolePermissionsDocumentsModify>,
+		/// `view`: `string`.
+		///
+		/// Values: ``, `X`.
+		pub view: Option<DocumentgeneratorRolePermissionsDocumentsView>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRolePermissionsDocuments { opt field "modify" modify, opt field
+		"view" view, }
+	);
+	/// The object `documentgenerator.role.permissions` of `documentgenerator.role`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRolePermissions {
+		/// `settings`: `object`.
+		pub settings: Option<DocumentgeneratorRolePermissionsSettings>,
+		/// `templates`: `object`.
+		pub templates: Option<DocumentgeneratorRolePermissionsTemplates>,
+		/// `documents`: `object`.
+		pub documents: Option<DocumentgeneratorRolePermissionsDocuments>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRolePermissions { opt field "settings" settings, opt field
+		"templates" templates, opt field "documents" documents, }
+	);
+	/// The entity `documentgenerator.role`, one type wherever a result holds it.
+	///
+	/// In the results of `documentgenerator.role.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorRole {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `permissions`: `object`.
+		pub permissions: Option<DocumentgeneratorRolePermissions>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorRole { opt field "id" id, opt field "name" name, opt field
+		"code" code, opt field "permissions" permissions, }
+	);
+	deserialize_via_from_value!(DocumentgeneratorRole);
+}
+#[cfg(feature = "documentgenerator")]
+pub use documentgenerator_role::DocumentgeneratorRole;
+#[cfg(feature = "documentgenerator")]
+/// Types of the entity `documentgenerator.template`.
+pub mod documentgenerator_template {
+	/// The object `documentgenerator.template.providers` of `documentgenerator.template`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorTemplateProviders {
+		/// `bitrix\documentgenerator\dataprovider\rest`: `string`, example only.
+		pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorTemplateProviders { opt soft
+		"bitrix\\documentgenerator\\dataprovider\\rest"
+		bitrix_documentgenerator_dataprovider_rest, }
+	);
+	/// The object `documentgenerator.template.users` of `documentgenerator.template`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorTemplateUsers {
+		/// `U503`: `string`, example only.
+		pub u503: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(DocumentgeneratorTemplateUsers { opt soft "U503" u503, });
+	/// The entity `documentgenerator.template`, one type wherever a result holds it.
+	///
+	/// In the results of `documentgenerator.template.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct DocumentgeneratorTemplate {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `region`: `string`.
+		pub region: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `download`: `string`.
+		pub download: Option<String>,
+		/// `active`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `moduleId`: `string`.
+		pub module_id: Option<String>,
+		/// `numeratorId`: `string`.
+		pub numerator_id: Option<String>,
+		/// `withStamps`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub with_stamps: Option<bool>,
+		/// `providers`: `object`.
+		pub providers: Option<DocumentgeneratorTemplateProviders>,
+		/// `users`: `object`.
+		pub users: Option<DocumentgeneratorTemplateUsers>,
+		/// `isDeleted`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_deleted: Option<bool>,
+		/// `sort`: `string`.
+		pub sort: Option<String>,
+		/// `createTime`: `datetime`.
+		pub create_time: Option<::bitrix24_runtime::DateTime>,
+		/// `updateTime`: `datetime`.
+		pub update_time: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		DocumentgeneratorTemplate { opt field "id" id, opt field "name" name, opt field
+		"region" region, opt field "code" code, opt field "download" download, opt_yn
+		field "active" active, opt field "moduleId" module_id, opt field "numeratorId"
+		numerator_id, opt_yn field "withStamps" with_stamps, opt field "providers"
+		providers, opt field "users" users, opt_yn field "isDeleted" is_deleted, opt
+		field "sort" sort, opt field "createTime" create_time, opt field "updateTime"
+		update_time, }
+	);
+	deserialize_via_from_value!(DocumentgeneratorTemplate);
+}
+#[cfg(feature = "documentgenerator")]
+pub use documentgenerator_template::DocumentgeneratorTemplate;
+#[cfg(feature = "entity")]
+/// Types of the entity `entity.item`.
+pub mod entity_item {
+	/// The entity `entity.item`, one type wherever a result holds it.
+	///
+	/// In the results of `entity.item.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct EntityItem {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `TIMESTAMP_X`: `datetime`.
+		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+		/// `MODIFIED_BY`: `integer`.
+		pub modified_by: Option<i64>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `CREATED_BY`: `integer`.
+		pub created_by: Option<i64>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `DATE_ACTIVE_FROM`: `datetime | string`.
+		pub date_active_from: Option<String>,
+		/// `DATE_ACTIVE_TO`: `datetime | string`.
+		pub date_active_to: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `PREVIEW_PICTURE`: `string | null`.
+		pub preview_picture: Option<String>,
+		/// `PREVIEW_TEXT`: `string | null`.
+		pub preview_text: Option<String>,
+		/// `DETAIL_PICTURE`: `string | null`.
+		pub detail_picture: Option<String>,
+		/// `DETAIL_TEXT`: `string | null`.
+		pub detail_text: Option<String>,
+		/// `CODE`: `string | null`.
+		pub code: Option<String>,
+		/// `ENTITY`: `string`.
+		pub entity: Option<String>,
+		/// `SECTION`: `integer | null`.
+		pub section: Option<i64>,
+		/// `PROPERTY_VALUES`: `object`.
+		pub property_values: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		EntityItem { opt field "ID" id, opt field "TIMESTAMP_X" timestamp_x, opt field
+		"MODIFIED_BY" modified_by, opt field "DATE_CREATE" date_create, opt field
+		"CREATED_BY" created_by, opt_yn field "ACTIVE" active, opt field
+		"DATE_ACTIVE_FROM" date_active_from, opt field "DATE_ACTIVE_TO" date_active_to,
+		opt field "SORT" sort, opt field "NAME" name, opt field "PREVIEW_PICTURE"
+		preview_picture, opt field "PREVIEW_TEXT" preview_text, opt field
+		"DETAIL_PICTURE" detail_picture, opt field "DETAIL_TEXT" detail_text, opt field
+		"CODE" code, opt field "ENTITY" entity, opt field "SECTION" section, req field
+		"PROPERTY_VALUES" property_values, }
+	);
+	deserialize_via_from_value!(EntityItem);
+}
+#[cfg(feature = "entity")]
+pub use entity_item::EntityItem;
+#[cfg(feature = "entity")]
+/// Types of the entity `entity.section`.
+pub mod entity_section {
+	/// The entity `entity.section`, one type wherever a result holds it.
+	///
+	/// In the results of `entity.section.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct EntitySection {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `CODE`: `string`.
+		pub code: Option<String>,
+		/// `TIMESTAMP_X`: `datetime`.
+		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `CREATED_BY`: `integer`.
+		pub created_by: Option<i64>,
+		/// `MODIFIED_BY`: `integer`.
+		pub modified_by: Option<i64>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `PICTURE`: `string`.
+		pub picture: Option<String>,
+		/// `DETAIL_PICTURE`: `string`.
+		pub detail_picture: Option<String>,
+		/// `DESCRIPTION`: `string`.
+		pub description: Option<String>,
+		/// `LEFT_MARGIN`: `integer`.
+		pub left_margin: Option<i64>,
+		/// `RIGHT_MARGIN`: `integer`.
+		pub right_margin: Option<i64>,
+		/// `DEPTH_LEVEL`: `integer`.
+		pub depth_level: Option<i64>,
+		/// `ENTITY`: `string`.
+		pub entity: Option<String>,
+		/// `SECTION`: `integer`.
+		pub section: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		EntitySection { opt field "ID" id, opt field "CODE" code, opt field "TIMESTAMP_X"
+		timestamp_x, opt field "DATE_CREATE" date_create, opt field "CREATED_BY"
+		created_by, opt field "MODIFIED_BY" modified_by, opt_yn field "ACTIVE" active,
+		opt field "SORT" sort, opt field "NAME" name, opt field "PICTURE" picture, opt
+		field "DETAIL_PICTURE" detail_picture, opt field "DESCRIPTION" description, opt
+		field "LEFT_MARGIN" left_margin, opt field "RIGHT_MARGIN" right_margin, opt field
+		"DEPTH_LEVEL" depth_level, opt field "ENTITY" entity, opt field "SECTION"
+		section, }
+	);
+	deserialize_via_from_value!(EntitySection);
+}
+#[cfg(feature = "entity")]
+pub use entity_section::EntitySection;
+#[cfg(feature = "im")]
+/// Types of the entity `im.counters`.
+pub mod im_counters {
+	/// The object `im.counters.TYPE` of `im.counters`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImCountersType {
+		/// `ALL`: `integer`.
+		pub all: Option<i64>,
+		/// `CHAT`: `integer`.
+		pub chat: Option<i64>,
+		/// `DIALOG`: `integer`.
+		pub dialog: Option<i64>,
+		/// `LINES`: `integer`.
+		pub lines: Option<i64>,
+		/// `NOTIFY`: `integer`.
+		pub notify: Option<i64>,
+		/// `MESSENGER`: `integer`.
+		pub messenger: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImCountersType { opt field "ALL" all, opt field "CHAT" chat, opt field "DIALOG"
+		dialog, opt field "LINES" lines, opt field "NOTIFY" notify, opt field "MESSENGER"
+		messenger, }
+	);
+	/// The object `im.counters.CHAT_MUTED` of `im.counters`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImCountersChatMuted {
+		/// `<key>`: `integer`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImCountersChatMuted { rest soft_pattern "*" key, });
+	/// The object `im.counters.DIALOG` of `im.counters`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImCountersDialog {
+		/// `<key>`: `integer`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImCountersDialog { rest soft_pattern "*" key, });
+	/// The entity `im.counters`, one type wherever a result holds it.
+	///
+	/// In the results of `im.counters.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-counters-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImCounters {
+		/// `TYPE`: `object`.
+		pub type_: Option<ImCountersType>,
+		/// `CHAT`: `array`.
+		pub chat: Vec<::serde_json::Value>,
+		/// `CHAT_MUTED`: `object`.
+		pub chat_muted: Option<ImCountersChatMuted>,
+		/// `CHAT_UNREAD`: `array`.
+		pub chat_unread: Vec<::serde_json::Value>,
+		/// `LINES`: `array`.
+		pub lines: Vec<::serde_json::Value>,
+		/// `DIALOG`: `object`.
+		pub dialog: Option<ImCountersDialog>,
+		/// `DIALOG_UNREAD`: `array`.
+		pub dialog_unread: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImCounters { opt field "TYPE" type_, req field "CHAT" chat, opt field
+		"CHAT_MUTED" chat_muted, req field "CHAT_UNREAD" chat_unread, req field "LINES"
+		lines, opt field "DIALOG" dialog, req field "DIALOG_UNREAD" dialog_unread, }
+	);
+	deserialize_via_from_value!(ImCounters);
+}
+#[cfg(feature = "im")]
+pub use im_counters::ImCounters;
+#[cfg(feature = "im")]
+/// Types of the entity `im.department`.
+pub mod im_department {
+	/// The object `im.department.manager_user_data.phones` of `im.department`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartmentManagerUserDataPhones {
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartmentManagerUserDataPhones { opt field "personal_mobile" personal_mobile,
+		opt field "inner_phone" inner_phone, }
+	);
+	/// The object `im.department.manager_user_data` of `im.department`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartmentManagerUserData {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImDepartmentManagerUserDataPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartmentManagerUserData { opt field "id" id, opt field "active" active, opt
+		field "name" name, opt field "first_name" first_name, opt field "last_name"
+		last_name, opt field "work_position" work_position, opt field "color" color, opt
+		field "avatar" avatar, opt field "avatar_hr" avatar_hr, opt field "gender"
+		gender, opt field "birthday" birthday, opt field "extranet" extranet, opt field
+		"network" network, opt field "bot" bot, opt field "connector" connector, opt
+		field "external_auth_id" external_auth_id, opt field "status" status, opt field
+		"idle" idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	/// The entity `im.department`, one type wherever a result holds it.
+	///
+	/// In the results of `im.department.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartment {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `full_name`: `string`.
+		pub full_name: Option<String>,
+		/// `manager_user_id`: `integer`.
+		pub manager_user_id: Option<i64>,
+		/// `manager_user_data`: `object`.
+		pub manager_user_data: Option<ImDepartmentManagerUserData>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartment { opt field "id" id, opt field "name" name, opt field "full_name"
+		full_name, opt field "manager_user_id" manager_user_id, opt field
+		"manager_user_data" manager_user_data, }
+	);
+	deserialize_via_from_value!(ImDepartment);
+}
+#[cfg(feature = "im")]
+pub use im_department::ImDepartment;
+#[cfg(feature = "im")]
+/// Types of the entity `im.department.employees`.
+pub mod im_department_employees {
+	/// The object `im.department.employees.phones` of `im.department.employees`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartmentEmployeesPhones {
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartmentEmployeesPhones { opt field "personal_mobile" personal_mobile, opt
+		field "inner_phone" inner_phone, }
+	);
+	/// The entity `im.department.employees`, one type wherever a result holds it.
+	///
+	/// In the results of `im.department.employees.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartmentEmployees {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImDepartmentEmployeesPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartmentEmployees { opt field "id" id, opt field "active" active, opt field
+		"name" name, opt field "first_name" first_name, opt field "last_name" last_name,
+		opt field "work_position" work_position, opt field "color" color, opt field
+		"avatar" avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt
+		field "birthday" birthday, opt field "extranet" extranet, opt field "network"
+		network, opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	deserialize_via_from_value!(ImDepartmentEmployees);
+}
+#[cfg(feature = "im")]
+pub use im_department_employees::ImDepartmentEmployees;
+#[cfg(feature = "im")]
+/// Types of the entity `im.department.managers`.
+pub mod im_department_managers {
+	/// The object `im.department.managers.phones` of `im.department.managers`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartmentManagersPhones {
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartmentManagersPhones { opt field "personal_mobile" personal_mobile, opt
+		field "inner_phone" inner_phone, }
+	);
+	/// The entity `im.department.managers`, one type wherever a result holds it.
+	///
+	/// In the results of `im.department.managers.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDepartmentManagers {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImDepartmentManagersPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDepartmentManagers { opt field "id" id, opt field "active" active, opt field
+		"name" name, opt field "first_name" first_name, opt field "last_name" last_name,
+		opt field "work_position" work_position, opt field "color" color, opt field
+		"avatar" avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt
+		field "birthday" birthday, opt field "extranet" extranet, opt field "network"
+		network, opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	deserialize_via_from_value!(ImDepartmentManagers);
+}
+#[cfg(feature = "im")]
+pub use im_department_managers::ImDepartmentManagers;
+#[cfg(feature = "im")]
+/// Types of the entity `im.dialog`.
+pub mod im_dialog {
+	/// The object `im.dialog.restrictions` of `im.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogRestrictions {
+		/// `avatar`: `boolean`.
+		pub avatar: Option<bool>,
+		/// `rename`: `boolean`.
+		pub rename: Option<bool>,
+		/// `extend`: `boolean`.
+		pub extend: Option<bool>,
+		/// `call`: `boolean`.
+		pub call: Option<bool>,
+		/// `mute`: `boolean`.
+		pub mute: Option<bool>,
+		/// `leave`: `boolean`.
+		pub leave: Option<bool>,
+		/// `leave_owner`: `boolean`.
+		pub leave_owner: Option<bool>,
+		/// `send`: `boolean`.
+		pub send: Option<bool>,
+		/// `user_list`: `boolean`.
+		pub user_list: Option<bool>,
+		/// `path`: `string`.
+		pub path: Option<String>,
+		/// `path_title`: `string`.
+		pub path_title: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogRestrictions { opt field "avatar" avatar, opt field "rename" rename, opt
+		field "extend" extend, opt field "call" call, opt field "mute" mute, opt field
+		"leave" leave, opt field "leave_owner" leave_owner, opt field "send" send, opt
+		field "user_list" user_list, opt field "path" path, opt field "path_title"
+		path_title, }
+	);
+	/// The object `im.dialog.entity_link` of `im.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogEntityLink {
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `url`: `string`.
+		pub url: Option<String>,
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogEntityLink { opt field "type" type_, opt field "url" url, opt field "id"
+		id, }
+	);
+	/// The object `im.dialog.permissions` of `im.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogPermissions {
+		/// `manage_users_add`: `string`.
+		pub manage_users_add: Option<String>,
+		/// `manage_users_delete`: `string`.
+		pub manage_users_delete: Option<String>,
+		/// `manage_ui`: `string`.
+		pub manage_ui: Option<String>,
+		/// `manage_settings`: `string`.
+		pub manage_settings: Option<String>,
+		/// `manage_messages`: `string`.
+		pub manage_messages: Option<String>,
+		/// `can_post`: `string`.
+		pub can_post: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogPermissions { opt field "manage_users_add" manage_users_add, opt field
+		"manage_users_delete" manage_users_delete, opt field "manage_ui" manage_ui, opt
+		field "manage_settings" manage_settings, opt field "manage_messages"
+		manage_messages, opt field "can_post" can_post, }
+	);
+	/// The object `im.dialog.readed_list` of `im.dialog`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogReadedList {
+		/// `user_id`: `integer`.
+		pub user_id: Option<i64>,
+		/// `user_name`: `string`.
+		pub user_name: Option<String>,
+		/// `message_id`: `integer`.
+		pub message_id: Option<i64>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogReadedList { opt field "user_id" user_id, opt field "user_name"
+		user_name, opt field "message_id" message_id, opt field "date" date, }
+	);
+	/// The object `im.dialog.last_message_views` of `im.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogLastMessageViews {
+		/// `message_id`: `integer`.
+		pub message_id: Option<i64>,
+		/// `first_viewers`: `array`.
+		pub first_viewers: Vec<::serde_json::Value>,
+		/// `count_of_viewers`: `integer`.
+		pub count_of_viewers: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogLastMessageViews { opt field "message_id" message_id, req field
+		"first_viewers" first_viewers, opt field "count_of_viewers" count_of_viewers, }
+	);
+	/// The entity `im.dialog`, one type wherever a result holds it.
+	///
+	/// In the results of `im.dialog.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialog {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `parent_chat_id`: `integer`.
+		pub parent_chat_id: Option<i64>,
+		/// `parent_message_id`: `integer`.
+		pub parent_message_id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `owner`: `integer`.
+		pub owner: Option<i64>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `counter`: `integer`.
+		pub counter: Option<i64>,
+		/// `user_counter`: `integer`.
+		pub user_counter: Option<i64>,
+		/// `message_count`: `integer`.
+		pub message_count: Option<i64>,
+		/// `unread_id`: `integer`.
+		pub unread_id: Option<i64>,
+		/// `restrictions`: `object`.
+		pub restrictions: Option<ImDialogRestrictions>,
+		/// `last_message_id`: `integer`.
+		pub last_message_id: Option<i64>,
+		/// `last_id`: `integer`.
+		pub last_id: Option<i64>,
+		/// `marked_id`: `integer`.
+		pub marked_id: Option<i64>,
+		/// `disk_folder_id`: `integer`.
+		pub disk_folder_id: Option<i64>,
+		/// `entity_type`: `string`.
+		pub entity_type: Option<String>,
+		/// `entity_id`: `string`.
+		pub entity_id: Option<String>,
+		/// `entity_data_1`: `string`.
+		pub entity_data_1: Option<String>,
+		/// `entity_data_2`: `string`.
+		pub entity_data_2: Option<String>,
+		/// `entity_data_3`: `string`.
+		pub entity_data_3: Option<String>,
+		/// `mute_list`: `array`.
+		pub mute_list: Vec<::serde_json::Value>,
+		/// `date_create`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `message_type`: `string`.
+		pub message_type: Option<String>,
+		/// `public`: `string`.
+		pub public: Option<String>,
+		/// `role`: `string`.
+		pub role: Option<String>,
+		/// `entity_link`: `object`.
+		pub entity_link: Option<ImDialogEntityLink>,
+		/// `text_field_enabled`: `boolean`.
+		pub text_field_enabled: Option<bool>,
+		/// `background_id`: `integer`.
+		pub background_id: Option<i64>,
+		/// `permissions`: `object`.
+		pub permissions: Option<ImDialogPermissions>,
+		/// `is_new`: `boolean`.
+		pub is_new: Option<bool>,
+		/// `readed_list`: `array`.
+		pub readed_list: Vec<ImDialogReadedList>,
+		/// `manager_list`: `array`.
+		pub manager_list: Vec<::serde_json::Value>,
+		/// `last_message_views`: `object`.
+		pub last_message_views: Option<ImDialogLastMessageViews>,
+		/// `dialog_id`: `string`.
+		pub dialog_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialog { opt field "id" id, opt field "parent_chat_id" parent_chat_id, opt
+		field "parent_message_id" parent_message_id, opt field "name" name, opt field
+		"description" description, opt field "owner" owner, opt field "extranet"
+		extranet, opt field "avatar" avatar, opt field "color" color, opt field "type"
+		type_, opt field "counter" counter, opt field "user_counter" user_counter, opt
+		field "message_count" message_count, opt field "unread_id" unread_id, opt field
+		"restrictions" restrictions, opt field "last_message_id" last_message_id, opt
+		field "last_id" last_id, opt field "marked_id" marked_id, opt field
+		"disk_folder_id" disk_folder_id, opt field "entity_type" entity_type, opt field
+		"entity_id" entity_id, opt field "entity_data_1" entity_data_1, opt field
+		"entity_data_2" entity_data_2, opt field "entity_data_3" entity_data_3, req field
+		"mute_list" mute_list, opt field "date_create" date_create, opt field
+		"message_type" message_type, opt field "public" public, opt field "role" role,
+		opt field "entity_link" entity_link, opt field "text_field_enabled"
+		text_field_enabled, opt field "background_id" background_id, opt field
+		"permissions" permissions, opt field "is_new" is_new, req field "readed_list"
+		readed_list, req field "manager_list" manager_list, opt field
+		"last_message_views" last_message_views, opt field "dialog_id" dialog_id, }
+	);
+	deserialize_via_from_value!(ImDialog);
+}
+#[cfg(feature = "im")]
+pub use im_dialog::ImDialog;
+#[cfg(feature = "im")]
+/// Types of the entity `im.dialog.messages`.
+pub mod im_dialog_messages {
+	/// The object `im.dialog.messages.messages.params` of `im.dialog.messages`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesMessagesParams {
+		/// `LIKE`: `array`.
+		pub like: Vec<::serde_json::Value>,
+		/// `CODE`: `array`.
+		pub code: Vec<::serde_json::Value>,
+		/// `NOTIFY`: `string`.
+		pub notify: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessagesMessagesParams { req field "LIKE" like, req field "CODE" code,
+		opt field "NOTIFY" notify, }
+	);
+	/// The object `im.dialog.messages.messages` of `im.dialog.messages`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesMessages {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `chat_id`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `author_id`: `integer`.
+		pub author_id: Option<i64>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `unread`: `boolean`.
+		pub unread: Option<bool>,
+		/// `uuid`: `string`.
+		pub uuid: Option<String>,
+		/// `replaces`: `array`.
+		pub replaces: Vec<::serde_json::Value>,
+		/// `params`: `object`.
+		pub params: Option<ImDialogMessagesMessagesParams>,
+		/// `disappearing_date`: `datetime`.
+		pub disappearing_date: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessagesMessages { opt field "id" id, opt field "chat_id" chat_id, opt
+		field "author_id" author_id, opt field "date" date, opt field "text" text, opt
+		field "unread" unread, opt field "uuid" uuid, req field "replaces" replaces, opt
+		field "params" params, opt field "disappearing_date" disappearing_date, }
+	);
+	/// The object `im.dialog.messages.users` of `im.dialog.messages`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesUsers {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `boolean`.
+		pub idle: Option<bool>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `boolean`.
+		pub absent: Option<bool>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: ::serde_json::Value,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessagesUsers { opt field "id" id, opt field "active" active, opt field
+		"name" name, opt field "first_name" first_name, opt field "last_name" last_name,
+		opt field "work_position" work_position, opt field "color" color, opt field
+		"avatar" avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt
+		field "birthday" birthday, opt field "extranet" extranet, opt field "network"
+		network, opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, req field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	/// The object `im.dialog.messages.files.image` of `im.dialog.messages`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesFilesImage {
+		/// `height`: `integer`.
+		pub height: Option<i64>,
+		/// `width`: `integer`.
+		pub width: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessagesFilesImage { opt field "height" height, opt field "width" width,
+		}
+	);
+	/// The object `im.dialog.messages.files.viewerAttrs` of `im.dialog.messages`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesFilesViewerAttrs {
+		/// `viewer`: `string`.
+		pub viewer: Option<String>,
+		/// `viewerType`: `string`.
+		pub viewer_type: Option<String>,
+		/// `src`: `string`.
+		pub src: Option<String>,
+		/// `viewerResized`: `string`.
+		pub viewer_resized: Option<String>,
+		/// `objectId`: `string`.
+		pub object_id: Option<String>,
+		/// `viewerGroupBy`: `string`.
+		pub viewer_group_by: Option<String>,
+		/// `imChatId`: `integer`.
+		pub im_chat_id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `actions`: `string`.
+		pub actions: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessagesFilesViewerAttrs { opt field "viewer" viewer, opt field
+		"viewerType" viewer_type, opt field "src" src, opt field "viewerResized"
+		viewer_resized, opt field "objectId" object_id, opt field "viewerGroupBy"
+		viewer_group_by, opt field "imChatId" im_chat_id, opt field "title" title, opt
+		field "actions" actions, }
+	);
+	/// The object `im.dialog.messages.files.mediaUrl` of `im.dialog.messages`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesFilesMediaUrl {
+		/// `preview`: `object`.
+		pub preview: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImDialogMessagesFilesMediaUrl { req field "preview" preview, });
+	/// The object `im.dialog.messages.files` of `im.dialog.messages`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessagesFiles {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `chatId`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `extension`: `string`.
+		pub extension: Option<String>,
+		/// `size`: `integer`.
+		pub size: Option<i64>,
+		/// `image`: `object`.
+		pub image: Option<ImDialogMessagesFilesImage>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `progress`: `integer`.
+		pub progress: Option<i64>,
+		/// `authorId`: `integer`.
+		pub author_id: Option<i64>,
+		/// `authorName`: `string`.
+		pub author_name: Option<String>,
+		/// `urlPreview`: `string`.
+		pub url_preview: Option<String>,
+		/// `urlShow`: `string`.
+		pub url_show: Option<String>,
+		/// `urlDownload`: `string`.
+		pub url_download: Option<String>,
+		/// `viewerAttrs`: `object`.
+		pub viewer_attrs: Option<ImDialogMessagesFilesViewerAttrs>,
+		/// `mediaUrl`: `object`.
+		pub media_url: Option<ImDialogMessagesFilesMediaUrl>,
+		/// `isTranscribable`: `boolean`.
+		pub is_transcribable: Option<bool>,
+		/// `isVideoNote`: `boolean`.
+		pub is_video_note: Option<bool>,
+		/// `isVoiceNote`: `boolean`.
+		pub is_voice_note: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessagesFiles { opt field "id" id, opt field "chatId" chat_id, opt field
+		"date" date, opt field "type" type_, opt field "name" name, opt field "extension"
+		extension, opt field "size" size, opt field "image" image, opt field "status"
+		status, opt field "progress" progress, opt field "authorId" author_id, opt field
+		"authorName" author_name, opt field "urlPreview" url_preview, opt field "urlShow"
+		url_show, opt field "urlDownload" url_download, opt field "viewerAttrs"
+		viewer_attrs, opt field "mediaUrl" media_url, opt field "isTranscribable"
+		is_transcribable, opt field "isVideoNote" is_video_note, opt field "isVoiceNote"
+		is_voice_note, }
+	);
+	/// The entity `im.dialog.messages`, one type wherever a result holds it.
+	///
+	/// In the results of `im.dialog.messages.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImDialogMessages {
+		/// `chat_id`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `messages`: `array`.
+		pub messages: Vec<ImDialogMessagesMessages>,
+		/// `users`: `array`.
+		pub users: Vec<ImDialogMessagesUsers>,
+		/// `files`: `array`.
+		pub files: Vec<ImDialogMessagesFiles>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImDialogMessages { opt field "chat_id" chat_id, req field "messages" messages,
+		req field "users" users, req field "files" files, }
+	);
+	deserialize_via_from_value!(ImDialogMessages);
+}
+#[cfg(feature = "im")]
+pub use im_dialog_messages::ImDialogMessages;
+#[cfg(feature = "im")]
+/// Types of the entity `im.notify`.
+pub mod im_notify {
+	/// The object `im.notify.notifications` of `im.notify`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImNotifyNotifications {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `chat_id`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `author_id`: `integer`.
+		pub author_id: Option<i64>,
+		/// `date`: `string`.
+		pub date: Option<String>,
+		/// `notify_type`: `integer`.
+		pub notify_type: Option<i64>,
+		/// `notify_module`: `string`.
+		pub notify_module: Option<String>,
+		/// `notify_event`: `string`.
+		pub notify_event: Option<String>,
+		/// `notify_tag`: `string`.
+		pub notify_tag: Option<String>,
+		/// `notify_sub_tag`: `string`.
+		pub notify_sub_tag: Option<String>,
+		/// `notify_title`: `string`.
+		pub notify_title: Option<String>,
+		/// `setting_name`: `string`.
+		pub setting_name: Option<String>,
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `notify_read`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub notify_read: Option<bool>,
+		/// `notify_buttons`: `string`.
+		pub notify_buttons: Option<String>,
+		/// `params`: `object | null`.
+		pub params: Option<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImNotifyNotifications { opt field "id" id, opt field "chat_id" chat_id, opt field
+		"author_id" author_id, opt field "date" date, opt field "notify_type"
+		notify_type, opt field "notify_module" notify_module, opt field "notify_event"
+		notify_event, opt field "notify_tag" notify_tag, opt field "notify_sub_tag"
+		notify_sub_tag, opt field "notify_title" notify_title, opt field "setting_name"
+		setting_name, opt field "text" text, opt_yn field "notify_read" notify_read, opt
+		field "notify_buttons" notify_buttons, opt field "params" params, }
+	);
+	/// The object `im.notify.users.phones` of `im.notify`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImNotifyUsersPhones {
+		/// `work_phone`: `string`.
+		pub work_phone: Option<String>,
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImNotifyUsersPhones { opt field "work_phone" work_phone, opt field
+		"personal_mobile" personal_mobile, opt field "inner_phone" inner_phone, }
+	);
+	/// The object `im.notify.users` of `im.notify`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImNotifyUsers {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImNotifyUsersPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImNotifyUsers { opt field "id" id, opt field "active" active, opt field "name"
+		name, opt field "first_name" first_name, opt field "last_name" last_name, opt
+		field "work_position" work_position, opt field "color" color, opt field "avatar"
+		avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt field
+		"birthday" birthday, opt field "extranet" extranet, opt field "network" network,
+		opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	/// The entity `im.notify`, one type wherever a result holds it.
+	///
+	/// In the results of `im.notify.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImNotify {
+		/// `total_count`: `integer`.
+		pub total_count: Option<i64>,
+		/// `total_unread_count`: `integer`.
+		pub total_unread_count: Option<i64>,
+		/// `chat_id`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `notifications`: `array`.
+		pub notifications: Vec<ImNotifyNotifications>,
+		/// `users`: `array`.
+		pub users: Vec<ImNotifyUsers>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImNotify { opt field "total_count" total_count, opt field "total_unread_count"
+		total_unread_count, opt field "chat_id" chat_id, req field "notifications"
+		notifications, req field "users" users, }
+	);
+	deserialize_via_from_value!(ImNotify);
+}
+#[cfg(feature = "im")]
+pub use im_notify::ImNotify;
+#[cfg(feature = "im")]
+/// Types of the entity `im.notify.schema`.
+pub mod im_notify_schema {
+	/// The object `im.notify.schema.LIST` of `im.notify.schema`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImNotifySchemaList {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImNotifySchemaList { opt field "ID" id, opt field "NAME" name, });
+	/// The entity `im.notify.schema`, one type wherever a result holds it.
+	///
+	/// In the results of `im.notify.schema.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImNotifySchema {
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `MODULE_ID`: `string`.
+		pub module_id: Option<String>,
+		/// `LIST`: `array`.
+		pub list: Vec<ImNotifySchemaList>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImNotifySchema { opt field "NAME" name, opt field "MODULE_ID" module_id, req
+		field "LIST" list, }
+	);
+	deserialize_via_from_value!(ImNotifySchema);
+}
+#[cfg(feature = "im")]
+pub use im_notify_schema::ImNotifySchema;
+#[cfg(feature = "im")]
+/// Types of the entity `im.recent`.
+pub mod im_recent {
+	/// The object `im.recent.avatar` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentAvatar {
+		/// `url`: `string`.
+		pub url: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImRecentAvatar { opt field "url" url, opt field "color" color, });
+	/// The object `im.recent.message` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentMessage {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `file`: `boolean`.
+		pub file: Option<bool>,
+		/// `attach`: `boolean`.
+		pub attach: Option<bool>,
+		/// `author_id`: `integer`.
+		pub author_id: Option<i64>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `sticker`: `integer`.
+		pub sticker: Option<i64>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `uuid`: `string`.
+		pub uuid: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecentMessage { opt field "id" id, opt field "text" text, opt field "file"
+		file, opt field "attach" attach, opt field "author_id" author_id, opt field
+		"date" date, opt field "sticker" sticker, opt field "status" status, opt field
+		"uuid" uuid, }
+	);
+	/// The object `im.recent.user` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentUser {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecentUser { opt field "id" id, opt field "name" name, opt field "first_name"
+		first_name, opt field "last_name" last_name, opt field "work_position"
+		work_position, opt field "color" color, opt field "avatar" avatar, opt field
+		"gender" gender, opt field "birthday" birthday, opt field "extranet" extranet,
+		opt field "network" network, opt field "bot" bot, opt field "connector"
+		connector, opt field "external_auth_id" external_auth_id, opt field "status"
+		status, opt field "idle" idle, opt field "last_activity_date" last_activity_date,
+		opt field "mobile_last_date" mobile_last_date, opt field "absent" absent, }
+	);
+	/// The object `im.recent.chat.restrictions` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentChatRestrictions {
+		/// `avatar`: `boolean`.
+		pub avatar: Option<bool>,
+		/// `rename`: `boolean`.
+		pub rename: Option<bool>,
+		/// `extend`: `boolean`.
+		pub extend: Option<bool>,
+		/// `call`: `boolean`.
+		pub call: Option<bool>,
+		/// `mute`: `boolean`.
+		pub mute: Option<bool>,
+		/// `leave`: `boolean`.
+		pub leave: Option<bool>,
+		/// `leave_owner`: `boolean`.
+		pub leave_owner: Option<bool>,
+		/// `send`: `boolean`.
+		pub send: Option<bool>,
+		/// `user_list`: `boolean`.
+		pub user_list: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecentChatRestrictions { opt field "avatar" avatar, opt field "rename" rename,
+		opt field "extend" extend, opt field "call" call, opt field "mute" mute, opt
+		field "leave" leave, opt field "leave_owner" leave_owner, opt field "send" send,
+		opt field "user_list" user_list, }
+	);
+	/// The object `im.recent.chat.entity_link` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentChatEntityLink {
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `url`: `string`.
+		pub url: Option<String>,
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecentChatEntityLink { opt field "type" type_, opt field "url" url, opt field
+		"id" id, }
+	);
+	/// The object `im.recent.chat.permissions` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentChatPermissions {
+		/// `manage_users_add`: `string`.
+		pub manage_users_add: Option<String>,
+		/// `manage_users_delete`: `string`.
+		pub manage_users_delete: Option<String>,
+		/// `manage_ui`: `string`.
+		pub manage_ui: Option<String>,
+		/// `manage_settings`: `string`.
+		pub manage_settings: Option<String>,
+		/// `manage_messages`: `string`.
+		pub manage_messages: Option<String>,
+		/// `can_post`: `string`.
+		pub can_post: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecentChatPermissions { opt field "manage_users_add" manage_users_add, opt
+		field "manage_users_delete" manage_users_delete, opt field "manage_ui" manage_ui,
+		opt field "manage_settings" manage_settings, opt field "manage_messages"
+		manage_messages, opt field "can_post" can_post, }
+	);
+	/// The object `im.recent.chat` of `im.recent`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecentChat {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `owner`: `integer`.
+		pub owner: Option<i64>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `parent_chat_id`: `integer`.
+		pub parent_chat_id: Option<i64>,
+		/// `parent_message_id`: `integer`.
+		pub parent_message_id: Option<i64>,
+		/// `contains_collaber`: `boolean`.
+		pub contains_collaber: Option<bool>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `entity_type`: `string`.
+		pub entity_type: Option<String>,
+		/// `entity_id`: `string`.
+		pub entity_id: Option<String>,
+		/// `entity_data_1`: `string`.
+		pub entity_data_1: Option<String>,
+		/// `entity_data_2`: `string`.
+		pub entity_data_2: Option<String>,
+		/// `entity_data_3`: `string`.
+		pub entity_data_3: Option<String>,
+		/// `date_create`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `message_type`: `string`.
+		pub message_type: Option<String>,
+		/// `mute_list`: `array`.
+		pub mute_list: Vec<::serde_json::Value>,
+		/// `manager_list`: `array`.
+		pub manager_list: Vec<::serde_json::Value>,
+		/// `user_counter`: `integer`.
+		pub user_counter: Option<i64>,
+		/// `restrictions`: `object`.
+		pub restrictions: Option<ImRecentChatRestrictions>,
+		/// `role`: `string`.
+		pub role: Option<String>,
+		/// `text_field_enabled`: `boolean`.
+		pub text_field_enabled: Option<bool>,
+		/// `background_id`: `integer`.
+		pub background_id: Option<i64>,
+		/// `entity_link`: `object`.
+		pub entity_link: Option<ImRecentChatEntityLink>,
+		/// `permissions`: `object`.
+		pub permissions: Option<ImRecentChatPermissions>,
+		/// `public`: `string`.
+		pub public: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecentChat { opt field "id" id, opt field "title" title, opt field "name" name,
+		opt field "owner" owner, opt field "extranet" extranet, opt field
+		"parent_chat_id" parent_chat_id, opt field "parent_message_id" parent_message_id,
+		opt field "contains_collaber" contains_collaber, opt field "color" color, opt
+		field "avatar" avatar, opt field "type" type_, opt field "entity_type"
+		entity_type, opt field "entity_id" entity_id, opt field "entity_data_1"
+		entity_data_1, opt field "entity_data_2" entity_data_2, opt field "entity_data_3"
+		entity_data_3, opt field "date_create" date_create, opt field "message_type"
+		message_type, req field "mute_list" mute_list, req field "manager_list"
+		manager_list, opt field "user_counter" user_counter, opt field "restrictions"
+		restrictions, opt field "role" role, opt field "text_field_enabled"
+		text_field_enabled, opt field "background_id" background_id, opt field
+		"entity_link" entity_link, opt field "permissions" permissions, opt field
+		"public" public, }
+	);
+	/// The entity `im.recent`, one type wherever a result holds it.
+	///
+	/// In the results of `im.recent.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRecent {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `avatar`: `object`.
+		pub avatar: Option<ImRecentAvatar>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `message`: `object`.
+		pub message: Option<ImRecentMessage>,
+		/// `counter`: `integer`.
+		pub counter: Option<i64>,
+		/// `chat_id`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `last_id`: `integer`.
+		pub last_id: Option<i64>,
+		/// `pinned`: `boolean`.
+		pub pinned: Option<bool>,
+		/// `unread`: `boolean`.
+		pub unread: Option<bool>,
+		/// `has_reminder`: `boolean`.
+		pub has_reminder: Option<bool>,
+		/// `date_update`: `datetime`.
+		pub date_update: Option<::bitrix24_runtime::DateTime>,
+		/// `date_last_activity`: `datetime`.
+		pub date_last_activity: Option<::bitrix24_runtime::DateTime>,
+		/// `user`: `object`.
+		pub user: Option<ImRecentUser>,
+		/// `chat`: `object`.
+		pub chat: Option<ImRecentChat>,
+		/// `options`: `array`.
+		pub options: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRecent { opt field "id" id, opt field "type" type_, opt field "avatar" avatar,
+		opt field "title" title, opt field "message" message, opt field "counter"
+		counter, opt field "chat_id" chat_id, opt field "last_id" last_id, opt field
+		"pinned" pinned, opt field "unread" unread, opt field "has_reminder"
+		has_reminder, opt field "date_update" date_update, opt field "date_last_activity"
+		date_last_activity, opt field "user" user, opt field "chat" chat, req field
+		"options" options, }
+	);
+	deserialize_via_from_value!(ImRecent);
+}
+#[cfg(feature = "im")]
+pub use im_recent::ImRecent;
+#[cfg(feature = "im")]
+/// Types of the entity `im.revision`.
+pub mod im_revision {
+	/// The entity `im.revision`, one type wherever a result holds it.
+	///
+	/// In the results of `im.revision.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/im-revision-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImRevision {
+		/// `rest`: `integer`.
+		pub rest: Option<i64>,
+		/// `web`: `integer`.
+		pub web: Option<i64>,
+		/// `mobile`: `integer`.
+		pub mobile: Option<i64>,
+		/// `desktop`: `integer`.
+		pub desktop: Option<i64>,
+		/// `im_revision_mobile`: `integer`.
+		pub im_revision_mobile: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImRevision { opt field "rest" rest, opt field "web" web, opt field "mobile"
+		mobile, opt field "desktop" desktop, opt field "im_revision_mobile"
+		im_revision_mobile, }
+	);
+	deserialize_via_from_value!(ImRevision);
+}
+#[cfg(feature = "im")]
+pub use im_revision::ImRevision;
+#[cfg(feature = "im")]
+/// Types of the entity `im.search.last`.
+pub mod im_search_last {
+	/// The object `im.search.last.avatar` of `im.search.last`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImSearchLastAvatar {
+		/// `url`: `string`.
+		pub url: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImSearchLastAvatar { opt field "url" url, opt field "color" color, });
+	/// The object `im.search.last.user.phones` of `im.search.last`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImSearchLastUserPhones {
+		/// `work_phone`: `string`.
+		pub work_phone: Option<String>,
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImSearchLastUserPhones { opt field "work_phone" work_phone, opt field
+		"personal_mobile" personal_mobile, opt field "inner_phone" inner_phone, }
+	);
+	/// The object `im.search.last.user` of `im.search.last`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImSearchLastUser {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImSearchLastUserPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImSearchLastUser { opt field "id" id, opt field "active" active, opt field "name"
+		name, opt field "first_name" first_name, opt field "last_name" last_name, opt
+		field "work_position" work_position, opt field "color" color, opt field "avatar"
+		avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt field
+		"birthday" birthday, opt field "extranet" extranet, opt field "network" network,
+		opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	/// The object `im.search.last.chat` of `im.search.last`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImSearchLastChat {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `owner`: `integer`.
+		pub owner: Option<i64>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `avatar`: `string | null`.
+		pub avatar: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `entity_type`: `string`.
+		pub entity_type: Option<String>,
+		/// `entity_id`: `string`.
+		pub entity_id: Option<String>,
+		/// `entity_data_1`: `string`.
+		pub entity_data_1: Option<String>,
+		/// `entity_data_2`: `string`.
+		pub entity_data_2: Option<String>,
+		/// `entity_data_3`: `string`.
+		pub entity_data_3: Option<String>,
+		/// `mute_list`: `object`.
+		pub mute_list: ::serde_json::Value,
+		/// `date_create`: `string`.
+		pub date_create: Option<String>,
+		/// `message_type`: `string`.
+		pub message_type: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImSearchLastChat { opt field "id" id, opt field "name" name, opt field "owner"
+		owner, opt field "extranet" extranet, opt field "avatar" avatar, opt field
+		"color" color, opt field "type" type_, opt field "entity_type" entity_type, opt
+		field "entity_id" entity_id, opt field "entity_data_1" entity_data_1, opt field
+		"entity_data_2" entity_data_2, opt field "entity_data_3" entity_data_3, req field
+		"mute_list" mute_list, opt field "date_create" date_create, opt field
+		"message_type" message_type, }
+	);
+	/// The entity `im.search.last`, one type wherever a result holds it.
+	///
+	/// In the results of `im.search.last.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-last-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImSearchLast {
+		/// `id`: `string | integer`.
+		pub id: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `avatar`: `object`.
+		pub avatar: Option<ImSearchLastAvatar>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `user`: `object`.
+		pub user: Option<ImSearchLastUser>,
+		/// `chat`: `object`.
+		pub chat: Option<ImSearchLastChat>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImSearchLast { opt field "id" id, opt field "type" type_, opt field "avatar"
+		avatar, opt field "title" title, opt field "user" user, opt field "chat" chat, }
+	);
+	deserialize_via_from_value!(ImSearchLast);
+}
+#[cfg(feature = "im")]
+pub use im_search_last::ImSearchLast;
+#[cfg(feature = "im")]
+/// Types of the entity `im.user`.
+pub mod im_user {
+	/// The object `im.user.phones` of `im.user`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImUserPhones {
+		/// `work_phone`: `string`.
+		pub work_phone: Option<String>,
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImUserPhones { opt field "work_phone" work_phone, opt field "personal_mobile"
+		personal_mobile, opt field "inner_phone" inner_phone, }
+	);
+	/// The entity `im.user`, one type wherever a result holds it.
+	///
+	/// In the results of `im.user.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImUser {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImUserPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImUser { opt field "id" id, opt field "active" active, opt field "name" name, opt
+		field "first_name" first_name, opt field "last_name" last_name, opt field
+		"work_position" work_position, opt field "color" color, opt field "avatar"
+		avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt field
+		"birthday" birthday, opt field "extranet" extranet, opt field "network" network,
+		opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	deserialize_via_from_value!(ImUser);
+}
+#[cfg(feature = "im")]
+pub use im_user::ImUser;
+#[cfg(feature = "im")]
+/// Types of the entity `im.user.list`.
+pub mod im_user_list {
+	/// The object `im.user.list.phones` of `im.user.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-list-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImUserListPhones {
+		/// `work_phone`: `string`.
+		pub work_phone: Option<String>,
+		/// `personal_mobile`: `string`.
+		pub personal_mobile: Option<String>,
+		/// `inner_phone`: `string`.
+		pub inner_phone: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImUserListPhones { opt field "work_phone" work_phone, opt field "personal_mobile"
+		personal_mobile, opt field "inner_phone" inner_phone, }
+	);
+	/// The entity `im.user.list`, one type wherever a result holds it.
+	///
+	/// In the results of `im.user.list.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/users/im-user-list-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImUserList {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatar_hr`: `string`.
+		pub avatar_hr: Option<String>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `birthday`: `string`.
+		pub birthday: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `network`: `boolean`.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`.
+		pub bot: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `external_auth_id`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `idle`: `datetime`.
+		pub idle: Option<::bitrix24_runtime::DateTime>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `mobile_last_date`: `datetime`.
+		pub mobile_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `desktop_last_date`: `datetime`.
+		pub desktop_last_date: Option<::bitrix24_runtime::DateTime>,
+		/// `absent`: `datetime`.
+		pub absent: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `phones`: `object`.
+		pub phones: Option<ImUserListPhones>,
+		/// `bot_data`: `object`.
+		pub bot_data: ::serde_json::Value,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `website`: `string`.
+		pub website: Option<String>,
+		/// `email`: `string`.
+		pub email: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImUserList { opt field "id" id, opt field "active" active, opt field "name" name,
+		opt field "first_name" first_name, opt field "last_name" last_name, opt field
+		"work_position" work_position, opt field "color" color, opt field "avatar"
+		avatar, opt field "avatar_hr" avatar_hr, opt field "gender" gender, opt field
+		"birthday" birthday, opt field "extranet" extranet, opt field "network" network,
+		opt field "bot" bot, opt field "connector" connector, opt field
+		"external_auth_id" external_auth_id, opt field "status" status, opt field "idle"
+		idle, opt field "last_activity_date" last_activity_date, opt field
+		"mobile_last_date" mobile_last_date, opt field "desktop_last_date"
+		desktop_last_date, opt field "absent" absent, req field "departments"
+		departments, opt field "phones" phones, req field "bot_data" bot_data, opt field
+		"type" type_, opt field "website" website, opt field "email" email, }
+	);
+	deserialize_via_from_value!(ImUserList);
+}
+#[cfg(feature = "im")]
+pub use im_user_list::ImUserList;
+#[cfg(feature = "im")]
+/// Types of the entity `im.v2.Event`.
+pub mod im_v2_event {
+	/// The object `im.v2.Event.events` of `im.v2.Event`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImV2EventEvents {
+		/// `eventId`: `integer`.
+		pub event_id: Option<i64>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `data`: `object`.
+		pub data: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImV2EventEvents { opt field "eventId" event_id, opt field "type" type_, opt field
+		"date" date, req field "data" data, }
+	);
+	/// The entity `im.v2.Event`, one type wherever a result holds it.
+	///
+	/// In the results of `im.v2.Event.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/events/event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImV2Event {
+		/// `events`: `object[]`.
+		pub events: Vec<ImV2EventEvents>,
+		/// `nextOffset`: `integer`.
+		pub next_offset: Option<i64>,
+		/// `hasMore`: `boolean`.
+		pub has_more: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImV2Event { req field "events" events, opt field "nextOffset" next_offset, opt
+		field "hasMore" has_more, }
+	);
+	deserialize_via_from_value!(ImV2Event);
+}
+#[cfg(feature = "im")]
+pub use im_v2_event::ImV2Event;
+#[cfg(feature = "imbot")]
+/// Types of the entity `imbot.v2.Chat`.
+pub mod imbot_v2_chat {
+	/// The entity `imbot.v2.Chat`, one type wherever a result holds it.
+	///
+	/// In the results of `imbot.v2.Chat.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImbotV2Chat {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `dialogId`: `string`.
+		pub dialog_id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `owner`: `integer`.
+		pub owner: Option<i64>,
+		/// `color`: `string | null`.
+		pub color: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `role`: `string`.
+		pub role: Option<String>,
+		/// `dateCreate`: `string | null`.
+		pub date_create: Option<String>,
+		/// `lastMessageId`: `integer | null`.
+		pub last_message_id: Option<i64>,
+		/// `muteList`: `array`.
+		pub mute_list: Vec<::serde_json::Value>,
+		/// `managerList`: `array`.
+		pub manager_list: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImbotV2Chat { opt field "id" id, opt field "dialogId" dialog_id, opt field "name"
+		name, opt field "description" description, opt field "type" type_, opt field
+		"owner" owner, opt field "color" color, opt field "avatar" avatar, opt field
+		"role" role, opt field "dateCreate" date_create, opt field "lastMessageId"
+		last_message_id, req field "muteList" mute_list, req field "managerList"
+		manager_list, }
+	);
+	deserialize_via_from_value!(ImbotV2Chat);
+}
+#[cfg(feature = "imbot")]
+pub use imbot_v2_chat::ImbotV2Chat;
+#[cfg(feature = "imbot")]
+/// Types of the entity `imbot.v2.Event`.
+pub mod imbot_v2_event {
+	/// The object `imbot.v2.Event.events` of `imbot.v2.Event`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImbotV2EventEvents {
+		/// `eventId`: `integer`.
+		pub event_id: Option<i64>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `data`: `object`.
+		pub data: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImbotV2EventEvents { opt field "eventId" event_id, opt field "type" type_, opt
+		field "date" date, req field "data" data, }
+	);
+	/// The entity `imbot.v2.Event`, one type wherever a result holds it.
+	///
+	/// In the results of `imbot.v2.Event.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImbotV2Event {
+		/// `events`: `object[]`.
+		pub events: Vec<ImbotV2EventEvents>,
+		/// `nextOffset`: `integer`.
+		pub next_offset: Option<i64>,
+		/// `hasMore`: `boolean`.
+		pub has_more: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImbotV2Event { req field "events" events, opt field "nextOffset" next_offset, opt
+		field "hasMore" has_more, }
+	);
+	deserialize_via_from_value!(ImbotV2Event);
+}
+#[cfg(feature = "imbot")]
+pub use imbot_v2_event::ImbotV2Event;
+#[cfg(feature = "imbot")]
+/// Types of the entity `imbot.v2.Revision`.
+pub mod imbot_v2_revision {
+	/// The entity `imbot.v2.Revision`, one type wherever a result holds it.
+	///
+	/// In the results of `imbot.v2.Revision.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImbotV2Revision {
+		/// `rest`: `integer`.
+		pub rest: Option<i64>,
+		/// `web`: `integer`.
+		pub web: Option<i64>,
+		/// `mobile`: `integer`.
+		pub mobile: Option<i64>,
+		/// `desktop`: `integer`.
+		pub desktop: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImbotV2Revision { opt field "rest" rest, opt field "web" web, opt field "mobile"
+		mobile, opt field "desktop" desktop, }
+	);
+	deserialize_via_from_value!(ImbotV2Revision);
+}
+#[cfg(feature = "imbot")]
+pub use imbot_v2_revision::ImbotV2Revision;
+#[cfg(feature = "imopenlines")]
+/// Types of the entity `imopenlines.config`.
+pub mod imopenlines_config {
+	/// Allowed values of `imopenlines.config.XML_ID` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigXmlId {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(ImopenlinesConfigXmlId { String = "string", Null = "null" });
+	/// Allowed values of `imopenlines.config.QUEUE_FULL.<key>.USER_NAME` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigQueueFullKeyUserName {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigQueueFullKeyUserName { String = "string", Null = "null" }
+	);
+	/// Allowed values of `imopenlines.config.QUEUE_FULL.<key>.USER_WORK_POSITION` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigQueueFullKeyUserWorkPosition {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigQueueFullKeyUserWorkPosition { String = "string", Null = "null"
+		}
+	);
+	/// Allowed values of `imopenlines.config.QUEUE_FULL.<key>.USER_AVATAR` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigQueueFullKeyUserAvatar {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigQueueFullKeyUserAvatar { String = "string", Null = "null" }
+	);
+	/// The object `imopenlines.config.QUEUE_FULL.<key>` of `imopenlines.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigQueueFullKey {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `SORT`: `string`.
+		pub sort: Option<String>,
+		/// `USER_ID`: `string`.
+		pub user_id: Option<String>,
+		/// `DEPARTMENT_ID`: `string`.
+		pub department_id: Option<String>,
+		/// `USER_NAME`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_name: Option<ImopenlinesConfigQueueFullKeyUserName>,
+		/// `USER_WORK_POSITION`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_work_position: Option<ImopenlinesConfigQueueFullKeyUserWorkPosition>,
+		/// `USER_AVATAR`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_avatar: Option<ImopenlinesConfigQueueFullKeyUserAvatar>,
+		/// `USER_AVATAR_ID`: `string`.
+		pub user_avatar_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesConfigQueueFullKey { opt field "ID" id, opt field "SORT" sort, opt
+		field "USER_ID" user_id, opt field "DEPARTMENT_ID" department_id, opt field
+		"USER_NAME" user_name, opt field "USER_WORK_POSITION" user_work_position, opt
+		field "USER_AVATAR" user_avatar, opt field "USER_AVATAR_ID" user_avatar_id, }
+	);
+	/// The object `imopenlines.config.QUEUE_FULL` of `imopenlines.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigQueueFull {
+		/// `<key>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, ImopenlinesConfigQueueFullKey>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesConfigQueueFull { rest pattern "*" key, });
+	/// Allowed values of `imopenlines.config.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigQueueUsersFieldsKeyUserName {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigQueueUsersFieldsKeyUserName { String = "string", Null = "null" }
+	);
+	/// Allowed values of `imopenlines.config.QUEUE_USERS_FIELDS.<key>.USER_WORK_POSITION` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigQueueUsersFieldsKeyUserWorkPosition {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigQueueUsersFieldsKeyUserWorkPosition { String = "string", Null =
+		"null" }
+	);
+	/// Allowed values of `imopenlines.config.QUEUE_USERS_FIELDS.<key>.USER_AVATAR` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigQueueUsersFieldsKeyUserAvatar {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigQueueUsersFieldsKeyUserAvatar { String = "string", Null = "null"
+		}
+	);
+	/// The object `imopenlines.config.QUEUE_USERS_FIELDS.<key>` of `imopenlines.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigQueueUsersFieldsKey {
+		/// `USER_NAME`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_name: Option<ImopenlinesConfigQueueUsersFieldsKeyUserName>,
+		/// `USER_WORK_POSITION`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_work_position: Option<
+			ImopenlinesConfigQueueUsersFieldsKeyUserWorkPosition,
+		>,
+		/// `USER_AVATAR`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_avatar: Option<ImopenlinesConfigQueueUsersFieldsKeyUserAvatar>,
+		/// `USER_AVATAR_ID`: `string`.
+		pub user_avatar_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesConfigQueueUsersFieldsKey { opt field "USER_NAME" user_name, opt field
+		"USER_WORK_POSITION" user_work_position, opt field "USER_AVATAR" user_avatar, opt
+		field "USER_AVATAR_ID" user_avatar_id, }
+	);
+	/// The object `imopenlines.config.QUEUE_USERS_FIELDS` of `imopenlines.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigQueueUsersFields {
+		/// `<key>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesConfigQueueUsersFieldsKey,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesConfigQueueUsersFields { rest pattern "*" key, });
+	/// Allowed values of `imopenlines.config.KPI_FIRST_ANSWER_LIST` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigKpiFirstAnswerList {
+		/// `array`
+		Array,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(ImopenlinesConfigKpiFirstAnswerList { Array = "array", Null = "null" });
+	/// Allowed values of `imopenlines.config.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigKpiFurtherAnswerList {
+		/// `array`
+		Array,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigKpiFurtherAnswerList { Array = "array", Null = "null" }
+	);
+	/// The entity `imopenlines.config`, one type wherever a result holds it.
+	///
+	/// In the results of `imopenlines.config.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfig {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `LINE_NAME`: `string`.
+		pub line_name: Option<String>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `CRM`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm: Option<bool>,
+		/// `CRM_CREATE`: `string`.
+		pub crm_create: Option<String>,
+		/// `CRM_CREATE_SECOND`: `string`.
+		pub crm_create_second: Option<String>,
+		/// `CRM_CREATE_THIRD`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_create_third: Option<bool>,
+		/// `CRM_FORWARD`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_forward: Option<bool>,
+		/// `CRM_CHAT_TRACKER`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_chat_tracker: Option<bool>,
+		/// `CRM_TRANSFER_CHANGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_transfer_change: Option<bool>,
+		/// `CRM_SOURCE`: `string`.
+		pub crm_source: Option<String>,
+		/// `QUEUE_TYPE`: `string`.
+		pub queue_type: Option<String>,
+		/// `QUEUE_TIME`: `string`.
+		pub queue_time: Option<String>,
+		/// `NO_ANSWER_TIME`: `string`.
+		pub no_answer_time: Option<String>,
+		/// `CHECK_AVAILABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub check_available: Option<bool>,
+		/// `WATCH_TYPING`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub watch_typing: Option<bool>,
+		/// `WELCOME_BOT_ENABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub welcome_bot_enable: Option<bool>,
+		/// `WELCOME_MESSAGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub welcome_message: Option<bool>,
+		/// `WELCOME_MESSAGE_TEXT`: `string`.
+		pub welcome_message_text: Option<String>,
+		/// `VOTE_MESSAGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub vote_message: Option<bool>,
+		/// `VOTE_TIME_LIMIT`: `string`.
+		pub vote_time_limit: Option<String>,
+		/// `VOTE_BEFORE_FINISH`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub vote_before_finish: Option<bool>,
+		/// `VOTE_CLOSING_DELAY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub vote_closing_delay: Option<bool>,
+		/// `VOTE_MESSAGE_1_TEXT`: `string`.
+		pub vote_message_1_text: Option<String>,
+		/// `VOTE_MESSAGE_1_LIKE`: `string`.
+		pub vote_message_1_like: Option<String>,
+		/// `VOTE_MESSAGE_1_DISLIKE`: `string`.
+		pub vote_message_1_dislike: Option<String>,
+		/// `VOTE_MESSAGE_2_TEXT`: `string`.
+		pub vote_message_2_text: Option<String>,
+		/// `VOTE_MESSAGE_2_LIKE`: `string`.
+		pub vote_message_2_like: Option<String>,
+		/// `VOTE_MESSAGE_2_DISLIKE`: `string`.
+		pub vote_message_2_dislike: Option<String>,
+		/// `AGREEMENT_MESSAGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub agreement_message: Option<bool>,
+		/// `AGREEMENT_ID`: `string`.
+		pub agreement_id: Option<String>,
+		/// `CATEGORY_ENABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub category_enable: Option<bool>,
+		/// `CATEGORY_ID`: `string`.
+		pub category_id: Option<String>,
+		/// `WELCOME_BOT_JOIN`: `string`.
+		pub welcome_bot_join: Option<String>,
+		/// `WELCOME_BOT_ID`: `string`.
+		pub welcome_bot_id: Option<String>,
+		/// `WELCOME_BOT_TIME`: `string`.
+		pub welcome_bot_time: Option<String>,
+		/// `WELCOME_BOT_LEFT`: `string`.
+		pub welcome_bot_left: Option<String>,
+		/// `NO_ANSWER_RULE`: `string`.
+		pub no_answer_rule: Option<String>,
+		/// `NO_ANSWER_FORM_ID`: `string`.
+		pub no_answer_form_id: Option<String>,
+		/// `NO_ANSWER_BOT_ID`: `string`.
+		pub no_answer_bot_id: Option<String>,
+		/// `NO_ANSWER_TEXT`: `string`.
+		pub no_answer_text: Option<String>,
+		/// `WORKTIME_ENABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub worktime_enable: Option<bool>,
+		/// `WORKTIME_FROM`: `string`.
+		pub worktime_from: Option<String>,
+		/// `WORKTIME_TO`: `string`.
+		pub worktime_to: Option<String>,
+		/// `WORKTIME_TIMEZONE`: `string`.
+		pub worktime_timezone: Option<String>,
+		/// `WORKTIME_HOLIDAYS`: `array`.
+		pub worktime_holidays: Vec<::serde_json::Value>,
+		/// `WORKTIME_DAYOFF`: `array`.
+		pub worktime_dayoff: Vec<::serde_json::Value>,
+		/// `WORKTIME_DAYOFF_RULE`: `string`.
+		pub worktime_dayoff_rule: Option<String>,
+		/// `WORKTIME_DAYOFF_FORM_ID`: `string`.
+		pub worktime_dayoff_form_id: Option<String>,
+		/// `WORKTIME_DAYOFF_BOT_ID`: `string`.
+		pub worktime_dayoff_bot_id: Option<String>,
+		/// `WORKTIME_DAYOFF_TEXT`: `string`.
+		pub worktime_dayoff_text: Option<String>,
+		/// `CLOSE_RULE`: `string`.
+		pub close_rule: Option<String>,
+		/// `CLOSE_FORM_ID`: `string`.
+		pub close_form_id: Option<String>,
+		/// `CLOSE_BOT_ID`: `string`.
+		pub close_bot_id: Option<String>,
+		/// `CLOSE_TEXT`: `string`.
+		pub close_text: Option<String>,
+		/// `FULL_CLOSE_TIME`: `string`.
+		pub full_close_time: Option<String>,
+		/// `AUTO_CLOSE_RULE`: `string`.
+		pub auto_close_rule: Option<String>,
+		/// `AUTO_CLOSE_FORM_ID`: `string`.
+		pub auto_close_form_id: Option<String>,
+		/// `AUTO_CLOSE_BOT_ID`: `string`.
+		pub auto_close_bot_id: Option<String>,
+		/// `AUTO_CLOSE_TIME`: `string`.
+		pub auto_close_time: Option<String>,
+		/// `AUTO_CLOSE_TEXT`: `string`.
+		pub auto_close_text: Option<String>,
+		/// `AUTO_EXPIRE_TIME`: `string`.
+		pub auto_expire_time: Option<String>,
+		/// `DATE_CREATE`: `object`.
+		pub date_create: ::serde_json::Value,
+		/// `DATE_MODIFY`: `object`.
+		pub date_modify: ::serde_json::Value,
+		/// `MODIFY_USER_ID`: `string`.
+		pub modify_user_id: Option<String>,
+		/// `TEMPORARY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub temporary: Option<bool>,
+		/// `XML_ID`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub xml_id: Option<ImopenlinesConfigXmlId>,
+		/// `LANGUAGE_ID`: `string`.
+		pub language_id: Option<String>,
+		/// `QUICK_ANSWERS_IBLOCK_ID`: `string`.
+		pub quick_answers_iblock_id: Option<String>,
+		/// `SESSION_PRIORITY`: `string`.
+		pub session_priority: Option<String>,
+		/// `TYPE_MAX_CHAT`: `string`.
+		pub type_max_chat: Option<String>,
+		/// `MAX_CHAT`: `string`.
+		pub max_chat: Option<String>,
+		/// `OPERATOR_DATA`: `string`.
+		pub operator_data: Option<String>,
+		/// `QUEUE`: `array`.
+		pub queue: Vec<::serde_json::Value>,
+		/// `QUEUE_FULL`: `object`.
+		pub queue_full: Option<ImopenlinesConfigQueueFull>,
+		/// `QUEUE_USERS_FIELDS`: `object`.
+		pub queue_users_fields: Option<ImopenlinesConfigQueueUsersFields>,
+		/// `QUEUE_ONLINE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub queue_online: Option<bool>,
+		/// `DEFAULT_OPERATOR_DATA`: `array`.
+		pub default_operator_data: Vec<::serde_json::Value>,
+		/// `KPI_FIRST_ANSWER_TIME`: `string`.
+		pub kpi_first_answer_time: Option<String>,
+		/// `KPI_FIRST_ANSWER_ALERT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub kpi_first_answer_alert: Option<bool>,
+		/// `KPI_FIRST_ANSWER_LIST`: `array`.
+		///
+		/// Values: `array`, `null`.
+		pub kpi_first_answer_list: Vec<ImopenlinesConfigKpiFirstAnswerList>,
+		/// `KPI_FIRST_ANSWER_TEXT`: `string`.
+		pub kpi_first_answer_text: Option<String>,
+		/// `KPI_FURTHER_ANSWER_TIME`: `string`.
+		pub kpi_further_answer_time: Option<String>,
+		/// `KPI_FURTHER_ANSWER_ALERT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub kpi_further_answer_alert: Option<bool>,
+		/// `KPI_FURTHER_ANSWER_LIST`: `array`.
+		///
+		/// Values: `array`, `null`.
+		pub kpi_further_answer_list: Vec<ImopenlinesConfigKpiFurtherAnswerList>,
+		/// `KPI_FURTHER_ANSWER_TEXT`: `string`.
+		pub kpi_further_answer_text: Option<String>,
+		/// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub kpi_check_operator_activity: Option<bool>,
+		/// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub send_notification_empty_queue: Option<bool>,
+		/// `USE_WELCOME_FORM`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub use_welcome_form: Option<bool>,
+		/// `WELCOME_FORM_ID`: `string`.
+		pub welcome_form_id: Option<String>,
+		/// `WELCOME_FORM_DELAY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub welcome_form_delay: Option<bool>,
+		/// `SEND_WELCOME_EACH_SESSION`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub send_welcome_each_session: Option<bool>,
+		/// `CONFIRM_CLOSE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub confirm_close: Option<bool>,
+		/// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub ignore_welcome_form_responsible: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesConfig { opt field "ID" id, opt field "LINE_NAME" line_name, opt_yn
+		field "ACTIVE" active, opt_yn field "CRM" crm, opt field "CRM_CREATE" crm_create,
+		opt field "CRM_CREATE_SECOND" crm_create_second, opt_yn field "CRM_CREATE_THIRD"
+		crm_create_third, opt_yn field "CRM_FORWARD" crm_forward, opt_yn field
+		"CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn field "CRM_TRANSFER_CHANGE"
+		crm_transfer_change, opt field "CRM_SOURCE" crm_source, opt field "QUEUE_TYPE"
+		queue_type, opt field "QUEUE_TIME" queue_time, opt field "NO_ANSWER_TIME"
+		no_answer_time, opt_yn field "CHECK_AVAILABLE" check_available, opt_yn field
+		"WATCH_TYPING" watch_typing, opt_yn field "WELCOME_BOT_ENABLE"
+		welcome_bot_enable, opt_yn field "WELCOME_MESSAGE" welcome_message, opt field
+		"WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn field "VOTE_MESSAGE"
+		vote_message, opt field "VOTE_TIME_LIMIT" vote_time_limit, opt_yn field
+		"VOTE_BEFORE_FINISH" vote_before_finish, opt_yn field "VOTE_CLOSING_DELAY"
+		vote_closing_delay, opt field "VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt
+		field "VOTE_MESSAGE_1_LIKE" vote_message_1_like, opt field
+		"VOTE_MESSAGE_1_DISLIKE" vote_message_1_dislike, opt field "VOTE_MESSAGE_2_TEXT"
+		vote_message_2_text, opt field "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt
+		field "VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn field
+		"AGREEMENT_MESSAGE" agreement_message, opt field "AGREEMENT_ID" agreement_id,
+		opt_yn field "CATEGORY_ENABLE" category_enable, opt field "CATEGORY_ID"
+		category_id, opt field "WELCOME_BOT_JOIN" welcome_bot_join, opt field
+		"WELCOME_BOT_ID" welcome_bot_id, opt field "WELCOME_BOT_TIME" welcome_bot_time,
+		opt field "WELCOME_BOT_LEFT" welcome_bot_left, opt field "NO_ANSWER_RULE"
+		no_answer_rule, opt field "NO_ANSWER_FORM_ID" no_answer_form_id, opt field
+		"NO_ANSWER_BOT_ID" no_answer_bot_id, opt field "NO_ANSWER_TEXT" no_answer_text,
+		opt_yn field "WORKTIME_ENABLE" worktime_enable, opt field "WORKTIME_FROM"
+		worktime_from, opt field "WORKTIME_TO" worktime_to, opt field "WORKTIME_TIMEZONE"
+		worktime_timezone, req field "WORKTIME_HOLIDAYS" worktime_holidays, req field
+		"WORKTIME_DAYOFF" worktime_dayoff, opt field "WORKTIME_DAYOFF_RULE"
+		worktime_dayoff_rule, opt field "WORKTIME_DAYOFF_FORM_ID"
+		worktime_dayoff_form_id, opt field "WORKTIME_DAYOFF_BOT_ID"
+		worktime_dayoff_bot_id, opt field "WORKTIME_DAYOFF_TEXT" worktime_dayoff_text,
+		opt field "CLOSE_RULE" close_rule, opt field "CLOSE_FORM_ID" close_form_id, opt
+		field "CLOSE_BOT_ID" close_bot_id, opt field "CLOSE_TEXT" close_text, opt field
+		"FULL_CLOSE_TIME" full_close_time, opt field "AUTO_CLOSE_RULE" auto_close_rule,
+		opt field "AUTO_CLOSE_FORM_ID" auto_close_form_id, opt field "AUTO_CLOSE_BOT_ID"
+		auto_close_bot_id, opt field "AUTO_CLOSE_TIME" auto_close_time, opt field
+		"AUTO_CLOSE_TEXT" auto_close_text, opt field "AUTO_EXPIRE_TIME" auto_expire_time,
+		req field "DATE_CREATE" date_create, req field "DATE_MODIFY" date_modify, opt
+		field "MODIFY_USER_ID" modify_user_id, opt_yn field "TEMPORARY" temporary, opt
+		field "XML_ID" xml_id, opt field "LANGUAGE_ID" language_id, opt field
+		"QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt field "SESSION_PRIORITY"
+		session_priority, opt field "TYPE_MAX_CHAT" type_max_chat, opt field "MAX_CHAT"
+		max_chat, opt field "OPERATOR_DATA" operator_data, req field "QUEUE" queue, opt
+		field "QUEUE_FULL" queue_full, opt field "QUEUE_USERS_FIELDS" queue_users_fields,
+		opt_yn field "QUEUE_ONLINE" queue_online, req field "DEFAULT_OPERATOR_DATA"
+		default_operator_data, opt field "KPI_FIRST_ANSWER_TIME" kpi_first_answer_time,
+		opt_yn field "KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, req field
+		"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt field "KPI_FIRST_ANSWER_TEXT"
+		kpi_first_answer_text, opt field "KPI_FURTHER_ANSWER_TIME"
+		kpi_further_answer_time, opt_yn field "KPI_FURTHER_ANSWER_ALERT"
+		kpi_further_answer_alert, req field "KPI_FURTHER_ANSWER_LIST"
+		kpi_further_answer_list, opt field "KPI_FURTHER_ANSWER_TEXT"
+		kpi_further_answer_text, opt_yn field "KPI_CHECK_OPERATOR_ACTIVITY"
+		kpi_check_operator_activity, opt_yn field "SEND_NOTIFICATION_EMPTY_QUEUE"
+		send_notification_empty_queue, opt_yn field "USE_WELCOME_FORM" use_welcome_form,
+		opt field "WELCOME_FORM_ID" welcome_form_id, opt_yn field "WELCOME_FORM_DELAY"
+		welcome_form_delay, opt_yn field "SEND_WELCOME_EACH_SESSION"
+		send_welcome_each_session, opt_yn field "CONFIRM_CLOSE" confirm_close, opt_yn
+		field "IGNORE_WELCOME_FORM_RESPONSIBLE" ignore_welcome_form_responsible, }
+	);
+	deserialize_via_from_value!(ImopenlinesConfig);
+}
+#[cfg(feature = "imopenlines")]
+pub use imopenlines_config::ImopenlinesConfig;
+#[cfg(feature = "imopenlines")]
+/// Types of the entity `imopenlines.config.list`.
+pub mod imopenlines_config_list {
+	/// Allowed values of `imopenlines.config.list.XML_ID` in `imopenlines.config.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigListXmlId {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(ImopenlinesConfigListXmlId { String = "string", Null = "null" });
+	/// Allowed values of `imopenlines.config.list.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigListQueueUsersFieldsKeyUserName {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigListQueueUsersFieldsKeyUserName { String = "string", Null =
+		"null" }
+	);
+	/// Allowed values of `imopenlines.config.list.QUEUE_USERS_FIELDS.<key>.USER_WORK_POSITION` in `imopenlines.config.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigListQueueUsersFieldsKeyUserWorkPosition {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigListQueueUsersFieldsKeyUserWorkPosition { String = "string",
+		Null = "null" }
+	);
+	/// Allowed values of `imopenlines.config.list.QUEUE_USERS_FIELDS.<key>.USER_AVATAR` in `imopenlines.config.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigListQueueUsersFieldsKeyUserAvatar {
+		/// `string`
+		String,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigListQueueUsersFieldsKeyUserAvatar { String = "string", Null =
+		"null" }
+	);
+	/// The object `imopenlines.config.list.QUEUE_USERS_FIELDS.<key>` of `imopenlines.config.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigListQueueUsersFieldsKey {
+		/// `USER_NAME`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_name: Option<ImopenlinesConfigListQueueUsersFieldsKeyUserName>,
+		/// `USER_WORK_POSITION`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_work_position: Option<
+			ImopenlinesConfigListQueueUsersFieldsKeyUserWorkPosition,
+		>,
+		/// `USER_AVATAR`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub user_avatar: Option<ImopenlinesConfigListQueueUsersFieldsKeyUserAvatar>,
+		/// `USER_AVATAR_ID`: `string`.
+		pub user_avatar_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesConfigListQueueUsersFieldsKey { opt field "USER_NAME" user_name, opt
+		field "USER_WORK_POSITION" user_work_position, opt field "USER_AVATAR"
+		user_avatar, opt field "USER_AVATAR_ID" user_avatar_id, }
+	);
+	/// The object `imopenlines.config.list.QUEUE_USERS_FIELDS` of `imopenlines.config.list`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigListQueueUsersFields {
+		/// `<key>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesConfigListQueueUsersFieldsKey,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesConfigListQueueUsersFields { rest pattern "*" key, });
+	/// The object `imopenlines.config.list.CONFIG_QUEUE` of `imopenlines.config.list`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigListConfigQueue {
+		/// `ENTITY_ID`: `string`.
+		pub entity_id: Option<String>,
+		/// `ENTITY_TYPE`: `string`.
+		pub entity_type: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesConfigListConfigQueue { opt field "ENTITY_ID" entity_id, opt field
+		"ENTITY_TYPE" entity_type, }
+	);
+	/// Allowed values of `imopenlines.config.list.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigListKpiFirstAnswerList {
+		/// `array`
+		Array,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigListKpiFirstAnswerList { Array = "array", Null = "null" }
+	);
+	/// Allowed values of `imopenlines.config.list.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImopenlinesConfigListKpiFurtherAnswerList {
+		/// `array`
+		Array,
+		/// `null`
+		Null,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		ImopenlinesConfigListKpiFurtherAnswerList { Array = "array", Null = "null" }
+	);
+	/// The entity `imopenlines.config.list`, one type wherever a result holds it.
+	///
+	/// In the results of `imopenlines.config.list.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesConfigList {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `LINE_NAME`: `string`.
+		pub line_name: Option<String>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `CRM`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm: Option<bool>,
+		/// `CRM_CREATE`: `string`.
+		pub crm_create: Option<String>,
+		/// `CRM_CREATE_SECOND`: `string`.
+		pub crm_create_second: Option<String>,
+		/// `CRM_CREATE_THIRD`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_create_third: Option<bool>,
+		/// `CRM_FORWARD`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_forward: Option<bool>,
+		/// `CRM_CHAT_TRACKER`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_chat_tracker: Option<bool>,
+		/// `CRM_TRANSFER_CHANGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub crm_transfer_change: Option<bool>,
+		/// `CRM_SOURCE`: `string`.
+		pub crm_source: Option<String>,
+		/// `QUEUE_TYPE`: `string`.
+		pub queue_type: Option<String>,
+		/// `QUEUE_TIME`: `string`.
+		pub queue_time: Option<String>,
+		/// `NO_ANSWER_TIME`: `string`.
+		pub no_answer_time: Option<String>,
+		/// `CHECK_AVAILABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub check_available: Option<bool>,
+		/// `WATCH_TYPING`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub watch_typing: Option<bool>,
+		/// `WELCOME_BOT_ENABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub welcome_bot_enable: Option<bool>,
+		/// `WELCOME_MESSAGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub welcome_message: Option<bool>,
+		/// `WELCOME_MESSAGE_TEXT`: `string`.
+		pub welcome_message_text: Option<String>,
+		/// `VOTE_MESSAGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub vote_message: Option<bool>,
+		/// `VOTE_TIME_LIMIT`: `string`.
+		pub vote_time_limit: Option<String>,
+		/// `VOTE_BEFORE_FINISH`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub vote_before_finish: Option<bool>,
+		/// `VOTE_CLOSING_DELAY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub vote_closing_delay: Option<bool>,
+		/// `VOTE_MESSAGE_1_TEXT`: `string`.
+		pub vote_message_1_text: Option<String>,
+		/// `VOTE_MESSAGE_1_LIKE`: `string`.
+		pub vote_message_1_like: Option<String>,
+		/// `VOTE_MESSAGE_1_DISLIKE`: `string`.
+		pub vote_message_1_dislike: Option<String>,
+		/// `VOTE_MESSAGE_2_TEXT`: `string`.
+		pub vote_message_2_text: Option<String>,
+		/// `VOTE_MESSAGE_2_LIKE`: `string`.
+		pub vote_message_2_like: Option<String>,
+		/// `VOTE_MESSAGE_2_DISLIKE`: `string`.
+		pub vote_message_2_dislike: Option<String>,
+		/// `AGREEMENT_MESSAGE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub agreement_message: Option<bool>,
+		/// `AGREEMENT_ID`: `string`.
+		pub agreement_id: Option<String>,
+		/// `CATEGORY_ENABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub category_enable: Option<bool>,
+		/// `CATEGORY_ID`: `string`.
+		pub category_id: Option<String>,
+		/// `WELCOME_BOT_JOIN`: `string`.
+		pub welcome_bot_join: Option<String>,
+		/// `WELCOME_BOT_ID`: `string`.
+		pub welcome_bot_id: Option<String>,
+		/// `WELCOME_BOT_TIME`: `string`.
+		pub welcome_bot_time: Option<String>,
+		/// `WELCOME_BOT_LEFT`: `string`.
+		pub welcome_bot_left: Option<String>,
+		/// `NO_ANSWER_RULE`: `string`.
+		pub no_answer_rule: Option<String>,
+		/// `NO_ANSWER_FORM_ID`: `string`.
+		pub no_answer_form_id: Option<String>,
+		/// `NO_ANSWER_BOT_ID`: `string`.
+		pub no_answer_bot_id: Option<String>,
+		/// `NO_ANSWER_TEXT`: `string`.
+		pub no_answer_text: Option<String>,
+		/// `WORKTIME_ENABLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub worktime_enable: Option<bool>,
+		/// `WORKTIME_FROM`: `string`.
+		pub worktime_from: Option<String>,
+		/// `WORKTIME_TO`: `string`.
+		pub worktime_to: Option<String>,
+		/// `WORKTIME_TIMEZONE`: `string`.
+		pub worktime_timezone: Option<String>,
+		/// `WORKTIME_HOLIDAYS`: `array`.
+		pub worktime_holidays: Vec<::serde_json::Value>,
+		/// `WORKTIME_DAYOFF`: `array`.
+		pub worktime_dayoff: Vec<::serde_json::Value>,
+		/// `WORKTIME_DAYOFF_RULE`: `string`.
+		pub worktime_dayoff_rule: Option<String>,
+		/// `WORKTIME_DAYOFF_FORM_ID`: `string`.
+		pub worktime_dayoff_form_id: Option<String>,
+		/// `WORKTIME_DAYOFF_BOT_ID`: `string`.
+		pub worktime_dayoff_bot_id: Option<String>,
+		/// `WORKTIME_DAYOFF_TEXT`: `string`.
+		pub worktime_dayoff_text: Option<String>,
+		/// `CLOSE_RULE`: `string`.
+		pub close_rule: Option<String>,
+		/// `CLOSE_FORM_ID`: `string`.
+		pub close_form_id: Option<String>,
+		/// `CLOSE_BOT_ID`: `string`.
+		pub close_bot_id: Option<String>,
+		/// `CLOSE_TEXT`: `string`.
+		pub close_text: Option<String>,
+		/// `FULL_CLOSE_TIME`: `string`.
+		pub full_close_time: Option<String>,
+		/// `AUTO_CLOSE_RULE`: `string`.
+		pub auto_close_rule: Option<String>,
+		/// `AUTO_CLOSE_FORM_ID`: `string`.
+		pub auto_close_form_id: Option<String>,
+		/// `AUTO_CLOSE_BOT_ID`: `string`.
+		pub auto_close_bot_id: Option<String>,
+		/// `AUTO_CLOSE_TIME`: `string`.
+		pub auto_close_time: Option<String>,
+		/// `AUTO_CLOSE_TEXT`: `string`.
+		pub auto_close_text: Option<String>,
+		/// `AUTO_EXPIRE_TIME`: `string`.
+		pub auto_expire_time: Option<String>,
+		/// `DATE_CREATE`: `object`.
+		pub date_create: ::serde_json::Value,
+		/// `DATE_MODIFY`: `object`.
+		pub date_modify: ::serde_json::Value,
+		/// `MODIFY_USER_ID`: `string`.
+		pub modify_user_id: Option<String>,
+		/// `TEMPORARY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub temporary: Option<bool>,
+		/// `XML_ID`: `string`.
+		///
+		/// Values: `string`, `null`.
+		pub xml_id: Option<ImopenlinesConfigListXmlId>,
+		/// `LANGUAGE_ID`: `string`.
+		pub language_id: Option<String>,
+		/// `QUICK_ANSWERS_IBLOCK_ID`: `string`.
+		pub quick_answers_iblock_id: Option<String>,
+		/// `SESSION_PRIORITY`: `string`.
+		pub session_priority: Option<String>,
+		/// `TYPE_MAX_CHAT`: `string`.
+		pub type_max_chat: Option<String>,
+		/// `MAX_CHAT`: `string`.
+		pub max_chat: Option<String>,
+		/// `OPERATOR_DATA`: `string`.
+		pub operator_data: Option<String>,
+		/// `QUEUE`: `array`.
+		pub queue: Vec<::serde_json::Value>,
+		/// `QUEUE_USERS_FIELDS`: `object`.
+		pub queue_users_fields: Option<ImopenlinesConfigListQueueUsersFields>,
+		/// `CONFIG_QUEUE`: `array`.
+		pub config_queue: Vec<ImopenlinesConfigListConfigQueue>,
+		/// `DEFAULT_OPERATOR_DATA`: `array`.
+		pub default_operator_data: Vec<::serde_json::Value>,
+		/// `KPI_FIRST_ANSWER_TIME`: `string`.
+		pub kpi_first_answer_time: Option<String>,
+		/// `KPI_FIRST_ANSWER_ALERT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub kpi_first_answer_alert: Option<bool>,
+		/// `KPI_FIRST_ANSWER_LIST`: `array`.
+		///
+		/// Values: `array`, `null`.
+		pub kpi_first_answer_list: Vec<ImopenlinesConfigListKpiFirstAnswerList>,
+		/// `KPI_FIRST_ANSWER_TEXT`: `string`.
+		pub kpi_first_answer_text: Option<String>,
+		/// `KPI_FURTHER_ANSWER_TIME`: `string`.
+		pub kpi_further_answer_time: Option<String>,
+		/// `KPI_FURTHER_ANSWER_ALERT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub kpi_further_answer_alert: Option<bool>,
+		/// `KPI_FURTHER_ANSWER_LIST`: `array`.
+		///
+		/// Values: `array`, `null`.
+		pub kpi_further_answer_list: Vec<ImopenlinesConfigListKpiFurtherAnswerList>,
+		/// `KPI_FURTHER_ANSWER_TEXT`: `string`.
+		pub kpi_further_answer_text: Option<String>,
+		/// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub kpi_check_operator_activity: Option<bool>,
+		/// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub send_notification_empty_queue: Option<bool>,
+		/// `USE_WELCOME_FORM`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub use_welcome_form: Option<bool>,
+		/// `WELCOME_FORM_ID`: `string`.
+		pub welcome_form_id: Option<String>,
+		/// `WELCOME_FORM_DELAY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub welcome_form_delay: Option<bool>,
+		/// `SEND_WELCOME_EACH_SESSION`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub send_welcome_each_session: Option<bool>,
+		/// `CONFIRM_CLOSE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub confirm_close: Option<bool>,
+		/// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub ignore_welcome_form_responsible: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesConfigList { opt field "ID" id, opt field "LINE_NAME" line_name,
+		opt_yn field "ACTIVE" active, opt_yn field "CRM" crm, opt field "CRM_CREATE"
+		crm_create, opt field "CRM_CREATE_SECOND" crm_create_second, opt_yn field
+		"CRM_CREATE_THIRD" crm_create_third, opt_yn field "CRM_FORWARD" crm_forward,
+		opt_yn field "CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn field
+		"CRM_TRANSFER_CHANGE" crm_transfer_change, opt field "CRM_SOURCE" crm_source, opt
+		field "QUEUE_TYPE" queue_type, opt field "QUEUE_TIME" queue_time, opt field
+		"NO_ANSWER_TIME" no_answer_time, opt_yn field "CHECK_AVAILABLE" check_available,
+		opt_yn field "WATCH_TYPING" watch_typing, opt_yn field "WELCOME_BOT_ENABLE"
+		welcome_bot_enable, opt_yn field "WELCOME_MESSAGE" welcome_message, opt field
+		"WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn field "VOTE_MESSAGE"
+		vote_message, opt field "VOTE_TIME_LIMIT" vote_time_limit, opt_yn field
+		"VOTE_BEFORE_FINISH" vote_before_finish, opt_yn field "VOTE_CLOSING_DELAY"
+		vote_closing_delay, opt field "VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt
+		field "VOTE_MESSAGE_1_LIKE" vote_message_1_like, opt field
+		"VOTE_MESSAGE_1_DISLIKE" vote_message_1_dislike, opt field "VOTE_MESSAGE_2_TEXT"
+		vote_message_2_text, opt field "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt
+		field "VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn field
+		"AGREEMENT_MESSAGE" agreement_message, opt field "AGREEMENT_ID" agreement_id,
+		opt_yn field "CATEGORY_ENABLE" category_enable, opt field "CATEGORY_ID"
+		category_id, opt field "WELCOME_BOT_JOIN" welcome_bot_join, opt field
+		"WELCOME_BOT_ID" welcome_bot_id, opt field "WELCOME_BOT_TIME" welcome_bot_time,
+		opt field "WELCOME_BOT_LEFT" welcome_bot_left, opt field "NO_ANSWER_RULE"
+		no_answer_rule, opt field "NO_ANSWER_FORM_ID" no_answer_form_id, opt field
+		"NO_ANSWER_BOT_ID" no_answer_bot_id, opt field "NO_ANSWER_TEXT" no_answer_text,
+		opt_yn field "WORKTIME_ENABLE" worktime_enable, opt field "WORKTIME_FROM"
+		worktime_from, opt field "WORKTIME_TO" worktime_to, opt field "WORKTIME_TIMEZONE"
+		worktime_timezone, req field "WORKTIME_HOLIDAYS" worktime_holidays, req field
+		"WORKTIME_DAYOFF" worktime_dayoff, opt field "WORKTIME_DAYOFF_RULE"
+		worktime_dayoff_rule, opt field "WORKTIME_DAYOFF_FORM_ID"
+		worktime_dayoff_form_id, opt field "WORKTIME_DAYOFF_BOT_ID"
+		worktime_dayoff_bot_id, opt field "WORKTIME_DAYOFF_TEXT" worktime_dayoff_text,
+		opt field "CLOSE_RULE" close_rule, opt field "CLOSE_FORM_ID" close_form_id, opt
+		field "CLOSE_BOT_ID" close_bot_id, opt field "CLOSE_TEXT" close_text, opt field
+		"FULL_CLOSE_TIME" full_close_time, opt field "AUTO_CLOSE_RULE" auto_close_rule,
+		opt field "AUTO_CLOSE_FORM_ID" auto_close_form_id, opt field "AUTO_CLOSE_BOT_ID"
+		auto_close_bot_id, opt field "AUTO_CLOSE_TIME" auto_close_time, opt field
+		"AUTO_CLOSE_TEXT" auto_close_text, opt field "AUTO_EXPIRE_TIME" auto_expire_time,
+		req field "DATE_CREATE" date_create, req field "DATE_MODIFY" date_modify, opt
+		field "MODIFY_USER_ID" modify_user_id, opt_yn field "TEMPORARY" temporary, opt
+		field "XML_ID" xml_id, opt field "LANGUAGE_ID" language_id, opt field
+		"QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt field "SESSION_PRIORITY"
+		session_priority, opt field "TYPE_MAX_CHAT" type_max_chat, opt field "MAX_CHAT"
+		max_chat, opt field "OPERATOR_DATA" operator_data, req field "QUEUE" queue, opt
+		field "QUEUE_USERS_FIELDS" queue_users_fields, req field "CONFIG_QUEUE"
+		config_queue, req field "DEFAULT_OPERATOR_DATA" default_operator_data, opt field
+		"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn field
+		"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, req field
+		"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt field "KPI_FIRST_ANSWER_TEXT"
+		kpi_first_answer_text, opt field "KPI_FURTHER_ANSWER_TIME"
+		kpi_further_answer_time, opt_yn field "KPI_FURTHER_ANSWER_ALERT"
+		kpi_further_answer_alert, req field "KPI_FURTHER_ANSWER_LIST"
+		kpi_further_answer_list, opt field "KPI_FURTHER_ANSWER_TEXT"
+		kpi_further_answer_text, opt_yn field "KPI_CHECK_OPERATOR_ACTIVITY"
+		kpi_check_operator_activity, opt_yn field "SEND_NOTIFICATION_EMPTY_QUEUE"
+		send_notification_empty_queue, opt_yn field "USE_WELCOME_FORM" use_welcome_form,
+		opt field "WELCOME_FORM_ID" welcome_form_id, opt_yn field "WELCOME_FORM_DELAY"
+		welcome_form_delay, opt_yn field "SEND_WELCOME_EACH_SESSION"
+		send_welcome_each_session, opt_yn field "CONFIRM_CLOSE" confirm_close, opt_yn
+		field "IGNORE_WELCOME_FORM_RESPONSIBLE" ignore_welcome_form_responsible, }
+	);
+	deserialize_via_from_value!(ImopenlinesConfigList);
+}
+#[cfg(feature = "imopenlines")]
+pub use imopenlines_config_list::ImopenlinesConfigList;
+#[cfg(feature = "imopenlines")]
+/// Types of the entity `imopenlines.crm.chat`.
+pub mod imopenlines_crm_chat {
+	/// The entity `imopenlines.crm.chat`, one type wherever a result holds it.
+	///
+	/// In the results of `imopenlines.crm.chat.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesCrmChat {
+		/// `CHAT_ID`: `string`.
+		pub chat_id: Option<String>,
+		/// `CONNECTOR_ID`: `string`.
+		pub connector_id: Option<String>,
+		/// `CONNECTOR_TITLE`: `string`.
+		pub connector_title: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesCrmChat { opt field "CHAT_ID" chat_id, opt field "CONNECTOR_ID"
+		connector_id, opt field "CONNECTOR_TITLE" connector_title, }
+	);
+	deserialize_via_from_value!(ImopenlinesCrmChat);
+}
+#[cfg(feature = "imopenlines")]
+pub use imopenlines_crm_chat::ImopenlinesCrmChat;
+#[cfg(feature = "imopenlines")]
+/// Types of the entity `imopenlines.dialog`.
+pub mod imopenlines_dialog {
+	/// The object `imopenlines.dialog.restrictions` of `imopenlines.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialogRestrictions {
+		/// `avatar`: `boolean`.
+		pub avatar: Option<bool>,
+		/// `rename`: `boolean`.
+		pub rename: Option<bool>,
+		/// `extend`: `boolean`.
+		pub extend: Option<bool>,
+		/// `call`: `boolean`.
+		pub call: Option<bool>,
+		/// `mute`: `boolean`.
+		pub mute: Option<bool>,
+		/// `leave`: `boolean`.
+		pub leave: Option<bool>,
+		/// `leave_owner`: `boolean`.
+		pub leave_owner: Option<bool>,
+		/// `send`: `boolean`.
+		pub send: Option<bool>,
+		/// `user_list`: `boolean`.
+		pub user_list: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialogRestrictions { opt field "avatar" avatar, opt field "rename"
+		rename, opt field "extend" extend, opt field "call" call, opt field "mute" mute,
+		opt field "leave" leave, opt field "leave_owner" leave_owner, opt field "send"
+		send, opt field "user_list" user_list, }
+	);
+	/// The object `imopenlines.dialog.entity_link` of `imopenlines.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialogEntityLink {
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `url`: `string`.
+		pub url: Option<String>,
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialogEntityLink { opt field "type" type_, opt field "url" url, opt
+		field "id" id, }
+	);
+	/// The object `imopenlines.dialog.permissions` of `imopenlines.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialogPermissions {
+		/// `manage_users_add`: `string`.
+		pub manage_users_add: Option<String>,
+		/// `manage_users_delete`: `string`.
+		pub manage_users_delete: Option<String>,
+		/// `manage_ui`: `string`.
+		pub manage_ui: Option<String>,
+		/// `manage_settings`: `string`.
+		pub manage_settings: Option<String>,
+		/// `manage_messages`: `string`.
+		pub manage_messages: Option<String>,
+		/// `can_post`: `string`.
+		pub can_post: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialogPermissions { opt field "manage_users_add" manage_users_add, opt
+		field "manage_users_delete" manage_users_delete, opt field "manage_ui" manage_ui,
+		opt field "manage_settings" manage_settings, opt field "manage_messages"
+		manage_messages, opt field "can_post" can_post, }
+	);
+	/// The object `imopenlines.dialog.readed_list` of `imopenlines.dialog`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialogReadedList {
+		/// `user_id`: `integer`.
+		pub user_id: Option<i64>,
+		/// `user_name`: `string`.
+		pub user_name: Option<String>,
+		/// `message_id`: `integer`.
+		pub message_id: Option<i64>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialogReadedList { opt field "user_id" user_id, opt field "user_name"
+		user_name, opt field "message_id" message_id, opt field "date" date, }
+	);
+	/// The object `imopenlines.dialog.last_message_views.first_viewers` of `imopenlines.dialog`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialogLastMessageViewsFirstViewers {
+		/// `user_id`: `integer`.
+		pub user_id: Option<i64>,
+		/// `user_name`: `string`.
+		pub user_name: Option<String>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialogLastMessageViewsFirstViewers { opt field "user_id" user_id, opt
+		field "user_name" user_name, opt field "date" date, }
+	);
+	/// The object `imopenlines.dialog.last_message_views` of `imopenlines.dialog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialogLastMessageViews {
+		/// `message_id`: `integer`.
+		pub message_id: Option<i64>,
+		/// `first_viewers`: `array`.
+		pub first_viewers: Vec<ImopenlinesDialogLastMessageViewsFirstViewers>,
+		/// `count_of_viewers`: `integer`.
+		pub count_of_viewers: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialogLastMessageViews { opt field "message_id" message_id, req field
+		"first_viewers" first_viewers, opt field "count_of_viewers" count_of_viewers, }
+	);
+	/// The entity `imopenlines.dialog`, one type wherever a result holds it.
+	///
+	/// In the results of `imopenlines.dialog.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesDialog {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `parent_chat_id`: `integer`.
+		pub parent_chat_id: Option<i64>,
+		/// `parent_message_id`: `integer`.
+		pub parent_message_id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `owner`: `integer`.
+		pub owner: Option<i64>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `dialog_id`: `string`.
+		pub dialog_id: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `counter`: `integer`.
+		pub counter: Option<i64>,
+		/// `user_counter`: `integer`.
+		pub user_counter: Option<i64>,
+		/// `message_count`: `integer`.
+		pub message_count: Option<i64>,
+		/// `unread_id`: `integer`.
+		pub unread_id: Option<i64>,
+		/// `restrictions`: `object`.
+		pub restrictions: Option<ImopenlinesDialogRestrictions>,
+		/// `last_message_id`: `integer`.
+		pub last_message_id: Option<i64>,
+		/// `last_id`: `integer`.
+		pub last_id: Option<i64>,
+		/// `marked_id`: `integer`.
+		pub marked_id: Option<i64>,
+		/// `disk_folder_id`: `integer`.
+		pub disk_folder_id: Option<i64>,
+		/// `entity_type`: `string`.
+		pub entity_type: Option<String>,
+		/// `entity_id`: `string`.
+		pub entity_id: Option<String>,
+		/// `entity_data_1`: `string`.
+		pub entity_data_1: Option<String>,
+		/// `entity_data_2`: `string`.
+		pub entity_data_2: Option<String>,
+		/// `entity_data_3`: `string`.
+		pub entity_data_3: Option<String>,
+		/// `mute_list`: `array`.
+		pub mute_list: Vec<::serde_json::Value>,
+		/// `date_create`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `message_type`: `string`.
+		pub message_type: Option<String>,
+		/// `public`: `string`.
+		pub public: Option<String>,
+		/// `role`: `string`.
+		pub role: Option<String>,
+		/// `entity_link`: `object`.
+		pub entity_link: Option<ImopenlinesDialogEntityLink>,
+		/// `text_field_enabled`: `boolean`.
+		pub text_field_enabled: Option<bool>,
+		/// `background_id`: `integer`.
+		pub background_id: Option<i64>,
+		/// `permissions`: `object`.
+		pub permissions: Option<ImopenlinesDialogPermissions>,
+		/// `is_new`: `boolean`.
+		pub is_new: Option<bool>,
+		/// `readed_list`: `array`.
+		pub readed_list: Vec<ImopenlinesDialogReadedList>,
+		/// `manager_list`: `array`.
+		pub manager_list: Vec<::serde_json::Value>,
+		/// `last_message_views`: `object`.
+		pub last_message_views: Option<ImopenlinesDialogLastMessageViews>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesDialog { opt field "id" id, opt field "parent_chat_id" parent_chat_id,
+		opt field "parent_message_id" parent_message_id, opt field "name" name, opt field
+		"description" description, opt field "owner" owner, opt field "extranet"
+		extranet, opt field "avatar" avatar, opt field "color" color, opt field
+		"dialog_id" dialog_id, opt field "type" type_, opt field "counter" counter, opt
+		field "user_counter" user_counter, opt field "message_count" message_count, opt
+		field "unread_id" unread_id, opt field "restrictions" restrictions, opt field
+		"last_message_id" last_message_id, opt field "last_id" last_id, opt field
+		"marked_id" marked_id, opt field "disk_folder_id" disk_folder_id, opt field
+		"entity_type" entity_type, opt field "entity_id" entity_id, opt field
+		"entity_data_1" entity_data_1, opt field "entity_data_2" entity_data_2, opt field
+		"entity_data_3" entity_data_3, req field "mute_list" mute_list, opt field
+		"date_create" date_create, opt field "message_type" message_type, opt field
+		"public" public, opt field "role" role, opt field "entity_link" entity_link, opt
+		field "text_field_enabled" text_field_enabled, opt field "background_id"
+		background_id, opt field "permissions" permissions, opt field "is_new" is_new,
+		req field "readed_list" readed_list, req field "manager_list" manager_list, opt
+		field "last_message_views" last_message_views, }
+	);
+	deserialize_via_from_value!(ImopenlinesDialog);
+}
+#[cfg(feature = "imopenlines")]
+pub use imopenlines_dialog::ImopenlinesDialog;
+#[cfg(feature = "imopenlines")]
+/// Types of the entity `imopenlines.revision`.
+pub mod imopenlines_revision {
+	/// The entity `imopenlines.revision`, one type wherever a result holds it.
+	///
+	/// In the results of `imopenlines.revision.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-revision-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesRevision {
+		/// `rest`: `integer`.
+		pub rest: Option<i64>,
+		/// `web`: `integer`.
+		pub web: Option<i64>,
+		/// `mobile`: `integer`.
+		pub mobile: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesRevision { opt field "rest" rest, opt field "web" web, opt field
+		"mobile" mobile, }
+	);
+	deserialize_via_from_value!(ImopenlinesRevision);
+}
+#[cfg(feature = "imopenlines")]
+pub use imopenlines_revision::ImopenlinesRevision;
+#[cfg(feature = "imopenlines")]
+/// Types of the entity `imopenlines.session.history`.
+pub mod imopenlines_session_history {
+	/// The object `imopenlines.session.history.message.<messageId>.params.attach.blocks.link` of `imopenlines.session.history`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocksLink {
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// `link`: `string`, example only.
+		pub link: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocksLink { opt soft "name"
+		name, opt soft "link" link, }
+	);
+	/// The object `imopenlines.session.history.message.<messageId>.params.attach.blocks.grid` of `imopenlines.session.history`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocksGrid {
+		/// `display`: `string`, example only.
+		pub display: Option<String>,
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// `value`: `string`, example only.
+		pub value: Option<String>,
+		/// `colorToken`: `string`, example only.
+		pub color_token: Option<String>,
+		/// `height`: `integer`, example only.
+		pub height: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocksGrid { opt soft
+		"display" display, opt soft "name" name, opt soft "value" value, opt soft
+		"colorToken" color_token, opt soft "height" height, }
+	);
+	/// The object `imopenlines.session.history.message.<messageId>.params.attach.blocks` of `imopenlines.session.history`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocks {
+		/// `link`: `object[]`, example only.
+		pub link: Vec<ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocksLink>,
+		/// `grid`: `object[]`, example only.
+		pub grid: Vec<ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocksGrid>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocks { req soft "link"
+		link, req soft "grid" grid, }
+	);
+	/// The object `imopenlines.session.history.message.<messageId>.params.attach` of `imopenlines.session.history`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessageMessageIdParamsAttach {
+		/// `id`: `integer`, example only.
+		pub id: Option<i64>,
+		/// `blocks`: `object[]`, example only.
+		pub blocks: Vec<ImopenlinesSessionHistoryMessageMessageIdParamsAttachBlocks>,
+		/// `description`: `string`, example only.
+		pub description: Option<String>,
+		/// `color`: `string`, example only.
+		pub color: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryMessageMessageIdParamsAttach { opt soft "id" id, req
+		soft "blocks" blocks, opt soft "description" description, opt soft "color" color,
+		}
+	);
+	/// The object `imopenlines.session.history.message.<messageId>.params` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessageMessageIdParams {
+		/// `connectorMid`: `string[]`, example only.
+		pub connector_mid: Vec<String>,
+		/// `fileId`: `integer[]`, example only.
+		pub file_id: Vec<i64>,
+		/// `attach`: `object[]`, example only.
+		pub attach: Vec<ImopenlinesSessionHistoryMessageMessageIdParamsAttach>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryMessageMessageIdParams { req soft "connectorMid"
+		connector_mid, req soft "fileId" file_id, req soft "attach" attach, }
+	);
+	/// The object `imopenlines.session.history.message.<messageId>` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessageMessageId {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `chatid`: `string`.
+		pub chatid: Option<String>,
+		/// `senderid`: `string`.
+		pub senderid: Option<String>,
+		/// `recipientid`: `string`.
+		pub recipientid: Option<String>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `textlegacy`: `string`.
+		pub textlegacy: Option<String>,
+		/// `params`: `object`.
+		pub params: Option<ImopenlinesSessionHistoryMessageMessageIdParams>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryMessageMessageId { opt field "id" id, opt field "chatid"
+		chatid, opt field "senderid" senderid, opt field "recipientid" recipientid, opt
+		field "date" date, opt field "text" text, opt field "textlegacy" textlegacy, opt
+		field "params" params, }
+	);
+	/// The object `imopenlines.session.history.message` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryMessage {
+		/// `<messageId>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub message_id: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesSessionHistoryMessageMessageId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesSessionHistoryMessage { rest pattern "*" message_id, });
+	/// The object `imopenlines.session.history.usersMessage` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUsersMessage {
+		/// `chat<chatId>`: `array`.
+		///
+		/// Stands for every key matching `chat*`: one entry per key.
+		pub chat_chat_id: ::std::collections::BTreeMap<String, Vec<::serde_json::Value>>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryUsersMessage { rest pattern "chat*" chat_chat_id, }
+	);
+	/// The object `imopenlines.session.history.users.<userId>` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUsersUserId {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `firstName`: `string`.
+		pub first_name: Option<String>,
+		/// `lastName`: `string`.
+		pub last_name: Option<String>,
+		/// `workPosition`: `string`.
+		pub work_position: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `avatarId`: `integer`.
+		pub avatar_id: Option<i64>,
+		/// `gender`: `string`.
+		pub gender: Option<String>,
+		/// `extranet`: `boolean`.
+		pub extranet: Option<bool>,
+		/// `connector`: `boolean`.
+		pub connector: Option<bool>,
+		/// `profile`: `string`.
+		pub profile: Option<String>,
+		/// `externalAuthId`: `string`.
+		pub external_auth_id: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `lastActivityDate`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// `departments`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `active`: `boolean`, example only.
+		pub active: Option<bool>,
+		/// `color`: `string`, example only.
+		pub color: Option<String>,
+		/// `birthday`: `string`, example only.
+		pub birthday: Option<String>,
+		/// `phoneDevice`: `boolean`, example only.
+		pub phone_device: Option<bool>,
+		/// `phones`: `boolean`, example only.
+		pub phones: Option<bool>,
+		/// `network`: `boolean`, example only.
+		pub network: Option<bool>,
+		/// `bot`: `boolean`, example only.
+		pub bot: Option<bool>,
+		/// `idle`: `boolean`, example only.
+		pub idle: Option<bool>,
+		/// `mobileLastDate`: `boolean`, example only.
+		pub mobile_last_date: Option<bool>,
+		/// `desktopLastDate`: `boolean`, example only.
+		pub desktop_last_date: Option<bool>,
+		/// `absent`: `boolean`, example only.
+		pub absent: Option<bool>,
+		/// `services`: `any`, example only.
+		pub services: ::serde_json::Value,
+		/// `botData`: `any`, example only.
+		pub bot_data: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryUsersUserId { opt field "id" id, opt field "name" name,
+		opt field "firstName" first_name, opt field "lastName" last_name, opt field
+		"workPosition" work_position, opt field "avatar" avatar, opt field "avatarId"
+		avatar_id, opt field "gender" gender, opt field "extranet" extranet, opt field
+		"connector" connector, opt field "profile" profile, opt field "externalAuthId"
+		external_auth_id, opt field "status" status, opt field "lastActivityDate"
+		last_activity_date, req field "departments" departments, opt field "type" type_,
+		opt soft "active" active, opt soft "color" color, opt soft "birthday" birthday,
+		opt soft "phoneDevice" phone_device, opt soft "phones" phones, opt soft "network"
+		network, opt soft "bot" bot, opt soft "idle" idle, opt soft "mobileLastDate"
+		mobile_last_date, opt soft "desktopLastDate" desktop_last_date, opt soft "absent"
+		absent, req soft "services" services, req soft "botData" bot_data, }
+	);
+	/// The object `imopenlines.session.history.users` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUsers {
+		/// `<userId>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub user_id: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesSessionHistoryUsersUserId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesSessionHistoryUsers { rest pattern "*" user_id, });
+	/// The object `imopenlines.session.history.openlines.canvoteashead` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryOpenlinesCanvoteashead {
+		/// `<key>`: `boolean`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryOpenlinesCanvoteashead { rest soft_pattern "*" key, }
+	);
+	/// The object `imopenlines.session.history.openlines` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryOpenlines {
+		/// `canvoteashead`: `object`.
+		pub canvoteashead: Option<ImopenlinesSessionHistoryOpenlinesCanvoteashead>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryOpenlines { opt field "canvoteashead" canvoteashead, }
+	);
+	/// The object `imopenlines.session.history.userInGroup.<departmentId>` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUserInGroupDepartmentId {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `users`: `array`.
+		pub users: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryUserInGroupDepartmentId { opt field "id" id, req field
+		"users" users, }
+	);
+	/// The object `imopenlines.session.history.userInGroup` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUserInGroup {
+		/// `<departmentId>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub department_id: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesSessionHistoryUserInGroupDepartmentId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryUserInGroup { rest pattern "*" department_id, }
+	);
+	/// The object `imopenlines.session.history.chat.<chatId>.muteList` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryChatChatIdMuteList {
+		/// `<key>`: `boolean`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryChatChatIdMuteList { rest soft_pattern "*" key, }
+	);
+	/// The object `imopenlines.session.history.chat.<chatId>.entityLink` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryChatChatIdEntityLink {
+		/// `type`: `string`, example only.
+		pub type_: Option<String>,
+		/// `url`: `string`, example only.
+		pub url: Option<String>,
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryChatChatIdEntityLink { opt soft "type" type_, opt soft
+		"url" url, opt soft "id" id, }
+	);
+	/// The object `imopenlines.session.history.chat.<chatId>.permissions` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryChatChatIdPermissions {
+		/// `manageUsersAdd`: `string`, example only.
+		pub manage_users_add: Option<String>,
+		/// `manageUsersDelete`: `string`, example only.
+		pub manage_users_delete: Option<String>,
+		/// `manageUi`: `string`, example only.
+		pub manage_ui: Option<String>,
+		/// `manageSettings`: `string`, example only.
+		pub manage_settings: Option<String>,
+		/// `manageMessages`: `string`, example only.
+		pub manage_messages: Option<String>,
+		/// `canPost`: `string`, example only.
+		pub can_post: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryChatChatIdPermissions { opt soft "manageUsersAdd"
+		manage_users_add, opt soft "manageUsersDelete" manage_users_delete, opt soft
+		"manageUi" manage_ui, opt soft "manageSettings" manage_settings, opt soft
+		"manageMessages" manage_messages, opt soft "canPost" can_post, }
+	);
+	/// The object `imopenlines.session.history.chat.<chatId>` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryChatChatId {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `owner`: `string`.
+		pub owner: Option<String>,
+		/// `entityType`: `string`.
+		pub entity_type: Option<String>,
+		/// `entityId`: `string`.
+		pub entity_id: Option<String>,
+		/// `entityData1`: `string`.
+		pub entity_data1: Option<String>,
+		/// `entityData2`: `string`.
+		pub entity_data2: Option<String>,
+		/// `entityData3`: `string`.
+		pub entity_data3: Option<String>,
+		/// `messageCount`: `integer`.
+		pub message_count: Option<i64>,
+		/// `public`: `string`.
+		pub public: Option<String>,
+		/// `muteList`: `object`.
+		pub mute_list: Option<ImopenlinesSessionHistoryChatChatIdMuteList>,
+		/// `managerList`: `array`.
+		pub manager_list: Vec<::serde_json::Value>,
+		/// `dateCreate`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `entityLink`: `object`.
+		pub entity_link: Option<ImopenlinesSessionHistoryChatChatIdEntityLink>,
+		/// `permissions`: `object`.
+		pub permissions: Option<ImopenlinesSessionHistoryChatChatIdPermissions>,
+		/// `textFieldEnabled`: `boolean`.
+		pub text_field_enabled: Option<bool>,
+		/// `backgroundId`: `integer`.
+		pub background_id: Option<i64>,
+		/// `messageType`: `string`.
+		pub message_type: Option<String>,
+		/// `isNew`: `boolean`.
+		pub is_new: Option<bool>,
+		/// `parentChatId`: `integer`, example only.
+		pub parent_chat_id: Option<i64>,
+		/// `parentMessageId`: `integer`, example only.
+		pub parent_message_id: Option<i64>,
+		/// `color`: `string`, example only.
+		pub color: Option<String>,
+		/// `extranet`: `boolean`, example only.
+		pub extranet: Option<bool>,
+		/// `avatar`: `string`, example only.
+		pub avatar: Option<String>,
+		/// `call`: `string`, example only.
+		pub call: Option<String>,
+		/// `callNumber`: `string`, example only.
+		pub call_number: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryChatChatId { opt field "id" id, opt field "name" name,
+		opt field "owner" owner, opt field "entityType" entity_type, opt field "entityId"
+		entity_id, opt field "entityData1" entity_data1, opt field "entityData2"
+		entity_data2, opt field "entityData3" entity_data3, opt field "messageCount"
+		message_count, opt field "public" public, opt field "muteList" mute_list, req
+		field "managerList" manager_list, opt field "dateCreate" date_create, opt field
+		"type" type_, opt field "entityLink" entity_link, opt field "permissions"
+		permissions, opt field "textFieldEnabled" text_field_enabled, opt field
+		"backgroundId" background_id, opt field "messageType" message_type, opt field
+		"isNew" is_new, opt soft "parentChatId" parent_chat_id, opt soft
+		"parentMessageId" parent_message_id, opt soft "color" color, opt soft "extranet"
+		extranet, opt soft "avatar" avatar, opt soft "call" call, opt soft "callNumber"
+		call_number, }
+	);
+	/// The object `imopenlines.session.history.chat` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryChat {
+		/// `<chatId>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub chat_id: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesSessionHistoryChatChatId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesSessionHistoryChat { rest pattern "*" chat_id, });
+	/// The object `imopenlines.session.history.userBlockChat.<chatId>` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUserBlockChatChatId {
+		/// `<key>`: `boolean`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryUserBlockChatChatId { rest soft_pattern "*" key, }
+	);
+	/// The object `imopenlines.session.history.userBlockChat` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUserBlockChat {
+		/// `<chatId>`: `object`.
+		///
+		/// Values: `true`, `false`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub chat_id: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesSessionHistoryUserBlockChatChatId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesSessionHistoryUserBlockChat { rest pattern "*" chat_id, });
+	/// The object `imopenlines.session.history.userInChat` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryUserInChat {
+		/// `<chatId>`: `array`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub chat_id: ::std::collections::BTreeMap<String, Vec<::serde_json::Value>>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesSessionHistoryUserInChat { rest pattern "*" chat_id, });
+	/// The object `imopenlines.session.history.files.<fileId>.image` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryFilesFileIdImage {
+		/// `height`: `integer`, example only.
+		pub height: Option<i64>,
+		/// `width`: `integer`, example only.
+		pub width: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryFilesFileIdImage { opt soft "height" height, opt soft
+		"width" width, }
+	);
+	/// The object `imopenlines.session.history.files.<fileId>.viewerattrs` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryFilesFileIdViewerattrs {
+		/// `viewer`: `string`, example only.
+		pub viewer: Option<String>,
+		/// `viewertype`: `string`, example only.
+		pub viewertype: Option<String>,
+		/// `src`: `string`, example only.
+		pub src: Option<String>,
+		/// `viewerresized`: `string`, example only.
+		pub viewerresized: Option<String>,
+		/// `objectid`: `string`, example only.
+		pub objectid: Option<String>,
+		/// `viewergroupby`: `string`, example only.
+		pub viewergroupby: Option<String>,
+		/// `imchatid`: `integer`, example only.
+		pub imchatid: Option<i64>,
+		/// `title`: `string`, example only.
+		pub title: Option<String>,
+		/// `actions`: `string`, example only.
+		pub actions: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryFilesFileIdViewerattrs { opt soft "viewer" viewer, opt
+		soft "viewertype" viewertype, opt soft "src" src, opt soft "viewerresized"
+		viewerresized, opt soft "objectid" objectid, opt soft "viewergroupby"
+		viewergroupby, opt soft "imchatid" imchatid, opt soft "title" title, opt soft
+		"actions" actions, }
+	);
+	/// The object `imopenlines.session.history.files.<fileId>` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryFilesFileId {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `chatid`: `integer`.
+		pub chatid: Option<i64>,
+		/// `date`: `datetime`.
+		pub date: Option<::bitrix24_runtime::DateTime>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `extension`: `string`.
+		pub extension: Option<String>,
+		/// `size`: `integer`.
+		pub size: Option<i64>,
+		/// `image`: `object`.
+		pub image: Option<ImopenlinesSessionHistoryFilesFileIdImage>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// `progress`: `integer`.
+		pub progress: Option<i64>,
+		/// `authorid`: `integer`.
+		pub authorid: Option<i64>,
+		/// `authorname`: `string`.
+		pub authorname: Option<String>,
+		/// `urlpreview`: `string`.
+		pub urlpreview: Option<String>,
+		/// `urlshow`: `string`.
+		pub urlshow: Option<String>,
+		/// `urldownload`: `string`.
+		pub urldownload: Option<String>,
+		/// `viewerattrs`: `object`.
+		pub viewerattrs: Option<ImopenlinesSessionHistoryFilesFileIdViewerattrs>,
+		/// `mediaurl`: `string`.
+		pub mediaurl: Option<String>,
+		/// `istranscribable`: `boolean`.
+		pub istranscribable: Option<bool>,
+		/// `isvideonote`: `boolean`.
+		pub isvideonote: Option<bool>,
+		/// `isvoicenote`: `boolean`.
+		pub isvoicenote: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistoryFilesFileId { opt field "id" id, opt field "chatid"
+		chatid, opt field "date" date, opt field "type" type_, opt field "name" name, opt
+		field "extension" extension, opt field "size" size, opt field "image" image, opt
+		field "status" status, opt field "progress" progress, opt field "authorid"
+		authorid, opt field "authorname" authorname, opt field "urlpreview" urlpreview,
+		opt field "urlshow" urlshow, opt field "urldownload" urldownload, opt field
+		"viewerattrs" viewerattrs, opt field "mediaurl" mediaurl, opt field
+		"istranscribable" istranscribable, opt field "isvideonote" isvideonote, opt field
+		"isvoicenote" isvoicenote, }
+	);
+	/// The object `imopenlines.session.history.files` of `imopenlines.session.history`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistoryFiles {
+		/// `<fileId>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub file_id: ::std::collections::BTreeMap<
+			String,
+			ImopenlinesSessionHistoryFilesFileId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(ImopenlinesSessionHistoryFiles { rest pattern "*" file_id, });
+	/// The entity `imopenlines.session.history`, one type wherever a result holds it.
+	///
+	/// In the results of `imopenlines.session.history.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct ImopenlinesSessionHistory {
+		/// `chatId`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `canJoin`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub can_join: Option<bool>,
+		/// `canVoteHead`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub can_vote_head: Option<bool>,
+		/// `sessionId`: `integer`.
+		pub session_id: Option<i64>,
+		/// `sessionVoteHead`: `integer`.
+		pub session_vote_head: Option<i64>,
+		/// `sessionCommentHead`: `string`.
+		pub session_comment_head: Option<String>,
+		/// `userId`: `string`.
+		pub user_id: Option<String>,
+		/// `message`: `object`.
+		pub message: Option<ImopenlinesSessionHistoryMessage>,
+		/// `usersMessage`: `object`.
+		pub users_message: Option<ImopenlinesSessionHistoryUsersMessage>,
+		/// `users`: `object`.
+		pub users: Option<ImopenlinesSessionHistoryUsers>,
+		/// `openlines`: `object`.
+		pub openlines: Option<ImopenlinesSessionHistoryOpenlines>,
+		/// `userInGroup`: `object`.
+		pub user_in_group: Option<ImopenlinesSessionHistoryUserInGroup>,
+		/// `woUserInGroup`: `array`.
+		pub wo_user_in_group: Vec<::serde_json::Value>,
+		/// `chat`: `object`.
+		pub chat: Option<ImopenlinesSessionHistoryChat>,
+		/// `userBlockChat`: `object`.
+		pub user_block_chat: Option<ImopenlinesSessionHistoryUserBlockChat>,
+		/// `userInChat`: `object`.
+		pub user_in_chat: Option<ImopenlinesSessionHistoryUserInChat>,
+		/// `files`: `object`.
+		pub files: Option<ImopenlinesSessionHistoryFiles>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		ImopenlinesSessionHistory { opt field "chatId" chat_id, opt_yn field "canJoin"
+		can_join, opt_yn field "canVoteHead" can_vote_head, opt field "sessionId"
+		session_id, opt field "sessionVoteHead" session_vote_head, opt field
+		"sessionCommentHead" session_comment_head, opt field "userId" user_id, opt field
+		"message" message, opt field "usersMessage" users_message, opt field "users"
+		users, opt field "openlines" openlines, opt field "userInGroup" user_in_group,
+		req field "woUserInGroup" wo_user_in_group, opt field "chat" chat, opt field
+		"userBlockChat" user_block_chat, opt field "userInChat" user_in_chat, opt field
+		"files" files, }
+	);
+	deserialize_via_from_value!(ImopenlinesSessionHistory);
+}
+#[cfg(feature = "imopenlines")]
+pub use imopenlines_session_history::ImopenlinesSessionHistory;
 #[cfg(feature = "landing")]
 /// Types of the entity `landing.page.additional_fields`.
 pub mod landing_page_additional_fields {
@@ -3487,7 +12251,7 @@ pub use landing_page_additional_fields::LandingPageAdditionalFields;
 pub mod landing_page_fields {
 	/// The entity `landing.page.fields`, one type wherever a result holds it.
 	///
-	/// In the results of `landing.landing.getList`, `landing.landing.getpublicurl`.
+	/// In the results of `landing.landing.getList`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html>
 	#[derive(Debug, Clone)]
@@ -3554,6 +12318,39 @@ pub mod landing_page_fields {
 }
 #[cfg(feature = "landing")]
 pub use landing_page_fields::LandingPageFields;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.repowidget.anchor_widget_params`.
+pub mod landing_repowidget_anchor_widget_params {
+	/// The entity `landing.repowidget.anchor_widget_params`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.repowidget.getlist`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingRepowidgetAnchorWidgetParams {
+		/// `rootNode`: `string`, required in the docs.
+		pub root_node: Option<String>,
+		/// `lang`: `string`.
+		pub lang: Option<String>,
+		/// `handler`: `string`, required in the docs.
+		pub handler: Option<String>,
+		/// `style`: `string`.
+		pub style: Option<String>,
+		/// `demoData`: `object`, required in the docs.
+		pub demo_data: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingRepowidgetAnchorWidgetParams { opt field "rootNode" root_node, opt field
+		"lang" lang, opt field "handler" handler, opt field "style" style, req field
+		"demoData" demo_data, }
+	);
+	deserialize_via_from_value!(LandingRepowidgetAnchorWidgetParams);
+}
+#[cfg(feature = "landing")]
+pub use landing_repowidget_anchor_widget_params::LandingRepowidgetAnchorWidgetParams;
 #[cfg(feature = "landing")]
 /// Types of the entity `landing.site.additional_fields`.
 pub mod landing_site_additional_fields {
@@ -3685,6 +12482,404 @@ pub mod landing_site_additional_fields {
 #[cfg(feature = "landing")]
 pub use landing_site_additional_fields::LandingSiteAdditionalFields;
 #[cfg(feature = "landing")]
+/// Types of the entity `landing.site.page_blocks`.
+pub mod landing_site_page_blocks {
+	/// The object `landing.site.page_blocks.#block<id>.repo_block` of `landing.site.page_blocks`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSitePageBlocksHashBlockIdRepoBlock {
+		/// `app_code`: `string`.
+		pub app_code: Option<String>,
+		/// `xml_id`: `string`.
+		pub xml_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSitePageBlocksHashBlockIdRepoBlock { opt field "app_code" app_code, opt
+		field "xml_id" xml_id, }
+	);
+	/// The object `landing.site.page_blocks.#block<id>` of `landing.site.page_blocks`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSitePageBlocksHashBlockId {
+		/// `old_id`: `integer | string`.
+		pub old_id: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `access`: `string`.
+		pub access: Option<String>,
+		/// `anchor`: `string`.
+		pub anchor: Option<String>,
+		/// `repo_block`: `object`.
+		pub repo_block: Option<LandingSitePageBlocksHashBlockIdRepoBlock>,
+		/// `cards`: `object`.
+		pub cards: ::serde_json::Value,
+		/// `nodes`: `object`.
+		pub nodes: ::serde_json::Value,
+		/// `menu`: `object`.
+		pub menu: ::serde_json::Value,
+		/// `style`: `object`.
+		pub style: ::serde_json::Value,
+		/// `attrs`: `object`.
+		pub attrs: ::serde_json::Value,
+		/// `dynamic`: `object`.
+		pub dynamic: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSitePageBlocksHashBlockId { opt field "old_id" old_id, opt field "code"
+		code, opt field "access" access, opt field "anchor" anchor, opt field
+		"repo_block" repo_block, req field "cards" cards, req field "nodes" nodes, req
+		field "menu" menu, req field "style" style, req field "attrs" attrs, req field
+		"dynamic" dynamic, }
+	);
+	/// The entity `landing.site.page_blocks`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.demos.getPageList`, `landing.demos.getSiteList`, `landing.site.fullExport`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSitePageBlocks {
+		/// `#block<id>`: `object`.
+		///
+		/// Stands for every key matching `#block*`: one entry per key.
+		pub hash_block_id: ::std::collections::BTreeMap<
+			String,
+			LandingSitePageBlocksHashBlockId,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(LandingSitePageBlocks { rest pattern "#block*" hash_block_id, });
+	deserialize_via_from_value!(LandingSitePageBlocks);
+}
+#[cfg(feature = "landing")]
+pub use landing_site_page_blocks::LandingSitePageBlocks;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.site.page_layout`.
+pub mod landing_site_page_layout {
+	/// The entity `landing.site.page_layout`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.demos.getPageList`, `landing.demos.getSiteList`, `landing.site.fullExport`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSitePageLayout {
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `ref`: `string[]`.
+		pub ref_: Vec<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSitePageLayout { opt field "code" code, req field "ref" ref_, }
+	);
+	deserialize_via_from_value!(LandingSitePageLayout);
+}
+#[cfg(feature = "landing")]
+pub use landing_site_page_layout::LandingSitePageLayout;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.site.result`.
+pub mod landing_site_result {
+	/// The entity `landing.site.result`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.demos.getPageList`, `landing.demos.getSiteList`, `landing.site.fullExport`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResult {
+		/// `charset`: `string`.
+		pub charset: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `site_code`: `string`.
+		pub site_code: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `preview`: `string`.
+		pub preview: Option<String>,
+		/// `preview2x`: `string`.
+		pub preview2x: Option<String>,
+		/// `preview3x`: `string`.
+		pub preview3x: Option<String>,
+		/// `preview_url`: `string`.
+		pub preview_url: Option<String>,
+		/// `show_in_list`: `string`.
+		pub show_in_list: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `version`: `integer`.
+		pub version: Option<i64>,
+		/// `fields`: `object`.
+		pub fields: Option<crate::entities::LandingSiteResultFields>,
+		/// `layout`: `object | array`.
+		pub layout: Option<crate::entities::LandingSiteResultLayout>,
+		/// `folders`: `object | array`.
+		pub folders: ::serde_json::Value,
+		/// `syspages`: `object | array`.
+		pub syspages: ::serde_json::Value,
+		/// `items`: `object`.
+		pub items: Option<crate::entities::LandingSiteResultItems>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResult { opt field "charset" charset, opt field "code" code, opt field
+		"site_code" site_code, opt field "name" name, opt field "description"
+		description, opt field "preview" preview, opt field "preview2x" preview2x, opt
+		field "preview3x" preview3x, opt field "preview_url" preview_url, opt field
+		"show_in_list" show_in_list, opt field "type" type_, opt field "version" version,
+		opt field "fields" fields, opt field "layout" layout, req field "folders"
+		folders, req field "syspages" syspages, opt field "items" items, }
+	);
+	deserialize_via_from_value!(LandingSiteResult);
+}
+#[cfg(feature = "landing")]
+pub use landing_site_result::LandingSiteResult;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.site.result_fields`.
+pub mod landing_site_result_fields {
+	/// The object `landing.site.result_fields.ADDITIONAL_FIELDS` of `landing.site.result_fields`: `object | array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultFieldsAdditionalFields {
+		/// `COOKIES_USE`: `string`, example only.
+		pub cookies_use: Option<String>,
+		/// `B24BUTTON_COLOR`: `string`, example only.
+		pub b24_button_color: Option<String>,
+		/// `BACKGROUND_PICTURE`: `string`, example only.
+		pub background_picture: Option<String>,
+		/// `THEME_USE`: `string`, example only.
+		pub theme_use: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResultFieldsAdditionalFields { opt soft "COOKIES_USE" cookies_use, opt
+		soft "B24BUTTON_COLOR" b24_button_color, opt soft "BACKGROUND_PICTURE"
+		background_picture, opt soft "THEME_USE" theme_use, }
+	);
+	/// The entity `landing.site.result_fields`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.demos.getPageList`, `landing.demos.getSiteList`, `landing.site.fullExport`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultFields {
+		/// `ADDITIONAL_FIELDS`: `object | array`.
+		pub additional_fields: Option<LandingSiteResultFieldsAdditionalFields>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `LANDING_ID_INDEX`: `string | integer`.
+		pub landing_id_index: Option<String>,
+		/// `LANDING_ID_404`: `string | integer`.
+		pub landing_id_404: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResultFields { opt field "ADDITIONAL_FIELDS" additional_fields, opt
+		field "TITLE" title, opt field "LANDING_ID_INDEX" landing_id_index, opt field
+		"LANDING_ID_404" landing_id_404, }
+	);
+	deserialize_via_from_value!(LandingSiteResultFields);
+}
+#[cfg(feature = "landing")]
+pub use landing_site_result_fields::LandingSiteResultFields;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.site.result_items`.
+pub mod landing_site_result_items {
+	/// The object `landing.site.result_items.<page_code>.fields.ADDITIONAL_FIELDS` of `landing.site.result_items`: `object | array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultItemsPageCodeFieldsAdditionalFields {
+		/// `B24BUTTON_USE`: `string`, example only.
+		pub b24_button_use: Option<String>,
+		/// `METAOG_TITLE`: `string`, example only.
+		pub metaog_title: Option<String>,
+		/// `THEME_USE`: `string`, example only.
+		pub theme_use: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResultItemsPageCodeFieldsAdditionalFields { opt soft "B24BUTTON_USE"
+		b24_button_use, opt soft "METAOG_TITLE" metaog_title, opt soft "THEME_USE"
+		theme_use, }
+	);
+	/// The object `landing.site.result_items.<page_code>.fields` of `landing.site.result_items`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultItemsPageCodeFields {
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `RULE`: `string | null`.
+		pub rule: Option<String>,
+		/// `ADDITIONAL_FIELDS`: `object | array`.
+		pub additional_fields: Option<
+			LandingSiteResultItemsPageCodeFieldsAdditionalFields,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResultItemsPageCodeFields { opt field "TITLE" title, opt field "RULE"
+		rule, opt field "ADDITIONAL_FIELDS" additional_fields, }
+	);
+	/// The object `landing.site.result_items.<page_code>` of `landing.site.result_items`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultItemsPageCode {
+		/// `old_id`: `integer | string`.
+		pub old_id: Option<String>,
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `preview`: `string`.
+		pub preview: Option<String>,
+		/// `preview2x`: `string`.
+		pub preview2x: Option<String>,
+		/// `preview3x`: `string`.
+		pub preview3x: Option<String>,
+		/// `preview_url`: `string`.
+		pub preview_url: Option<String>,
+		/// `show_in_list`: `string`.
+		pub show_in_list: Option<String>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `version`: `integer`.
+		pub version: Option<i64>,
+		/// `fields`: `object`.
+		pub fields: Option<LandingSiteResultItemsPageCodeFields>,
+		/// `layout`: `object | array`.
+		pub layout: Option<crate::entities::LandingSitePageLayout>,
+		/// `items`: `object | array`.
+		pub items: Option<crate::entities::LandingSitePageBlocks>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResultItemsPageCode { opt field "old_id" old_id, opt field "code"
+		code, opt field "name" name, opt field "description" description, opt field
+		"preview" preview, opt field "preview2x" preview2x, opt field "preview3x"
+		preview3x, opt field "preview_url" preview_url, opt field "show_in_list"
+		show_in_list, opt field "type" type_, opt field "version" version, opt field
+		"fields" fields, opt field "layout" layout, opt field "items" items, }
+	);
+	/// The entity `landing.site.result_items`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.demos.getPageList`, `landing.demos.getSiteList`, `landing.site.fullExport`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultItems {
+		/// `<page_code>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub page_code: ::std::collections::BTreeMap<
+			String,
+			LandingSiteResultItemsPageCode,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(LandingSiteResultItems { rest pattern "*" page_code, });
+	deserialize_via_from_value!(LandingSiteResultItems);
+}
+#[cfg(feature = "landing")]
+pub use landing_site_result_items::LandingSiteResultItems;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.site.result_layout`.
+pub mod landing_site_result_layout {
+	/// The entity `landing.site.result_layout`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.demos.getPageList`, `landing.demos.getSiteList`, `landing.site.fullExport`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSiteResultLayout {
+		/// `code`: `string`.
+		pub code: Option<String>,
+		/// `ref`: `string[]`.
+		pub ref_: Vec<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSiteResultLayout { opt field "code" code, req field "ref" ref_, }
+	);
+	deserialize_via_from_value!(LandingSiteResultLayout);
+}
+#[cfg(feature = "landing")]
+pub use landing_site_result_layout::LandingSiteResultLayout;
+#[cfg(feature = "landing")]
+/// Types of the entity `landing.syspage`.
+pub mod landing_syspage {
+	/// The entity `landing.syspage`, one type wherever a result holds it.
+	///
+	/// In the results of `landing.syspage.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct LandingSyspage {
+		/// `TYPE`: `string`.
+		pub type_: Option<String>,
+		/// `LANDING_ID`: `string`.
+		pub landing_id: Option<String>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `DELETED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub deleted: Option<bool>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		LandingSyspage { opt field "TYPE" type_, opt field "LANDING_ID" landing_id, opt
+		field "TITLE" title, opt_yn field "DELETED" deleted, opt_yn field "ACTIVE"
+		active, }
+	);
+	deserialize_via_from_value!(LandingSyspage);
+}
+#[cfg(feature = "landing")]
+pub use landing_syspage::LandingSyspage;
+#[cfg(feature = "landing")]
 /// Types of the entity `landing.template.fields`.
 pub mod landing_template_fields {
 	/// The entity `landing.template.fields`, one type wherever a result holds it.
@@ -3733,6 +12928,773 @@ pub mod landing_template_fields {
 }
 #[cfg(feature = "landing")]
 pub use landing_template_fields::LandingTemplateFields;
+#[cfg(feature = "mailservice")]
+/// Types of the entity `mailservice`.
+pub mod mailservice {
+	/// The entity `mailservice`, one type wherever a result holds it.
+	///
+	/// In the results of `mailservice.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Mailservice {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `SITE_ID`: `string`.
+		pub site_id: Option<String>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SERVER`: `string`.
+		pub server: Option<String>,
+		/// `PORT`: `integer`.
+		pub port: Option<i64>,
+		/// `ENCRYPTION`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub encryption: Option<bool>,
+		/// `LINK`: `string`.
+		pub link: Option<String>,
+		/// `ICON`: `string`.
+		pub icon: Option<String>,
+		/// `SMTP_SERVER`: `string | null`.
+		pub smtp_server: Option<String>,
+		/// `SMTP_PORT`: `integer | null`.
+		pub smtp_port: Option<i64>,
+		/// `SMTP_LOGIN_AS_IMAP`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_login_as_imap: Option<bool>,
+		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_password_as_imap: Option<bool>,
+		/// `SMTP_ENCRYPTION`: `boolean | null`.
+		///
+		/// Values: `Y`, `N`.
+		pub smtp_encryption: Option<bool>,
+		/// `UPLOAD_OUTGOING`: `boolean | null`.
+		///
+		/// Values: `Y`, `N`.
+		pub upload_outgoing: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		Mailservice { opt field "ID" id, opt field "SITE_ID" site_id, opt_yn field
+		"ACTIVE" active, opt field "SORT" sort, opt field "NAME" name, opt field "SERVER"
+		server, opt field "PORT" port, opt_yn field "ENCRYPTION" encryption, opt field
+		"LINK" link, opt field "ICON" icon, opt field "SMTP_SERVER" smtp_server, opt
+		field "SMTP_PORT" smtp_port, opt_yn field "SMTP_LOGIN_AS_IMAP"
+		smtp_login_as_imap, opt_yn field "SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap,
+		opt_yn field "SMTP_ENCRYPTION" smtp_encryption, opt_yn field "UPLOAD_OUTGOING"
+		upload_outgoing, }
+	);
+	deserialize_via_from_value!(Mailservice);
+}
+#[cfg(feature = "mailservice")]
+pub use mailservice::Mailservice;
+#[cfg(feature = "main_scope")]
+/// Types of the entity `main.eventlog`.
+pub mod main_eventlog {
+	/// The object `main.eventlog.item` of `main.eventlog`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct MainEventlogItem {
+		/// `id`: `integer`, example only.
+		pub id: Option<i64>,
+		/// `timestampX`: `string`, example only.
+		pub timestamp_x: Option<String>,
+		/// `severity`: `string`, example only.
+		pub severity: Option<String>,
+		/// `auditTypeId`: `string`, example only.
+		pub audit_type_id: Option<String>,
+		/// `moduleId`: `string`, example only.
+		pub module_id: Option<String>,
+		/// `itemId`: `string`, example only.
+		pub item_id: Option<String>,
+		/// `remoteAddr`: `string`, example only.
+		pub remote_addr: Option<String>,
+		/// `userAgent`: `string`, example only.
+		pub user_agent: Option<String>,
+		/// `requestUri`: `string`, example only.
+		pub request_uri: Option<String>,
+		/// `siteId`: `string`, example only.
+		pub site_id: Option<String>,
+		/// `userId`: `integer`, example only.
+		pub user_id: Option<i64>,
+		/// `guestId`: `integer`, example only.
+		pub guest_id: Option<i64>,
+		/// `description`: `string`, example only.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		MainEventlogItem { opt soft "id" id, opt soft "timestampX" timestamp_x, opt soft
+		"severity" severity, opt soft "auditTypeId" audit_type_id, opt soft "moduleId"
+		module_id, opt soft "itemId" item_id, opt soft "remoteAddr" remote_addr, opt soft
+		"userAgent" user_agent, opt soft "requestUri" request_uri, opt soft "siteId"
+		site_id, opt soft "userId" user_id, opt soft "guestId" guest_id, opt soft
+		"description" description, }
+	);
+	/// The entity `main.eventlog`, one type wherever a result holds it.
+	///
+	/// In the results of `main.eventlog.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct MainEventlog {
+		/// `item`: `object`.
+		pub item: Option<MainEventlogItem>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `timestampX`: `datetime`.
+		pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
+		/// `severity`: `string`.
+		pub severity: Option<String>,
+		/// `auditTypeId`: `string`.
+		pub audit_type_id: Option<String>,
+		/// `moduleId`: `string`.
+		pub module_id: Option<String>,
+		/// `itemId`: `string`.
+		pub item_id: Option<String>,
+		/// `remoteAddr`: `string`.
+		pub remote_addr: Option<String>,
+		/// `userAgent`: `string`.
+		pub user_agent: Option<String>,
+		/// `requestUri`: `string`.
+		pub request_uri: Option<String>,
+		/// `siteId`: `string`.
+		pub site_id: Option<String>,
+		/// `userId`: `integer`.
+		pub user_id: Option<i64>,
+		/// `guestId`: `integer`.
+		pub guest_id: Option<i64>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		MainEventlog { opt field "item" item, opt field "id" id, opt field "timestampX"
+		timestamp_x, opt field "severity" severity, opt field "auditTypeId"
+		audit_type_id, opt field "moduleId" module_id, opt field "itemId" item_id, opt
+		field "remoteAddr" remote_addr, opt field "userAgent" user_agent, opt field
+		"requestUri" request_uri, opt field "siteId" site_id, opt field "userId" user_id,
+		opt field "guestId" guest_id, opt field "description" description, }
+	);
+	deserialize_via_from_value!(MainEventlog);
+}
+#[cfg(feature = "main_scope")]
+pub use main_eventlog::MainEventlog;
+#[cfg(feature = "note")]
+/// Types of the entity `note.collection`.
+pub mod note_collection {
+	/// The object `note.collection.item` of `note.collection`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct NoteCollectionItem {
+		/// `id`: `integer`, example only.
+		pub id: Option<i64>,
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// `position`: `integer`, example only.
+		pub position: Option<i64>,
+		/// `policyLevel`: `string`, example only.
+		pub policy_level: Option<String>,
+		/// `createdBy`: `integer`, example only.
+		pub created_by: Option<i64>,
+		/// `createdAt`: `string`, example only.
+		pub created_at: Option<String>,
+		/// `updatedBy`: `integer`, example only.
+		pub updated_by: Option<i64>,
+		/// `updatedAt`: `string`, example only.
+		pub updated_at: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		NoteCollectionItem { opt soft "id" id, opt soft "name" name, opt soft "position"
+		position, opt soft "policyLevel" policy_level, opt soft "createdBy" created_by,
+		opt soft "createdAt" created_at, opt soft "updatedBy" updated_by, opt soft
+		"updatedAt" updated_at, }
+	);
+	/// Allowed values of `note.collection.policyLevel` in `note.collection`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum NoteCollectionPolicyLevel {
+		/// `none`
+		None,
+		/// `view`
+		View,
+		/// `manage`
+		Manage,
+		/// `moderate`
+		Moderate,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		NoteCollectionPolicyLevel { None = "none", View = "view", Manage = "manage",
+		Moderate = "moderate" }
+	);
+	/// The entity `note.collection`, one type wherever a result holds it.
+	///
+	/// In the results of `note.collection.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct NoteCollection {
+		/// `item`: `object`.
+		pub item: Option<NoteCollectionItem>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `position`: `integer`.
+		pub position: Option<i64>,
+		/// `policyLevel`: `string`.
+		///
+		/// Values: `none`, `view`, `manage`, `moderate`.
+		pub policy_level: Option<NoteCollectionPolicyLevel>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `createdAt`: `datetime`.
+		pub created_at: Option<::bitrix24_runtime::DateTime>,
+		/// `updatedBy`: `integer`.
+		pub updated_by: Option<i64>,
+		/// `updatedAt`: `datetime`.
+		pub updated_at: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		NoteCollection { opt field "item" item, opt field "id" id, opt field "name" name,
+		opt field "position" position, opt field "policyLevel" policy_level, opt field
+		"createdBy" created_by, opt field "createdAt" created_at, opt field "updatedBy"
+		updated_by, opt field "updatedAt" updated_at, }
+	);
+	deserialize_via_from_value!(NoteCollection);
+}
+#[cfg(feature = "note")]
+pub use note_collection::NoteCollection;
+#[cfg(feature = "note")]
+/// Types of the entity `note.document`.
+pub mod note_document {
+	/// The object `note.document.item` of `note.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct NoteDocumentItem {
+		/// `id`: `integer`, example only.
+		pub id: Option<i64>,
+		/// `collectionId`: `integer`, example only.
+		pub collection_id: Option<i64>,
+		/// `parentId`: `integer`, example only.
+		pub parent_id: Option<i64>,
+		/// `title`: `string`, example only.
+		pub title: Option<String>,
+		/// `markdown`: `string`, example only.
+		pub markdown: Option<String>,
+		/// `position`: `integer`, example only.
+		pub position: Option<i64>,
+		/// `createdBy`: `integer`, example only.
+		pub created_by: Option<i64>,
+		/// `updatedBy`: `integer`, example only.
+		pub updated_by: Option<i64>,
+		/// `createdAt`: `string`, example only.
+		pub created_at: Option<String>,
+		/// `updatedAt`: `string`, example only.
+		pub updated_at: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		NoteDocumentItem { opt soft "id" id, opt soft "collectionId" collection_id, opt
+		soft "parentId" parent_id, opt soft "title" title, opt soft "markdown" markdown,
+		opt soft "position" position, opt soft "createdBy" created_by, opt soft
+		"updatedBy" updated_by, opt soft "createdAt" created_at, opt soft "updatedAt"
+		updated_at, }
+	);
+	/// The entity `note.document`, one type wherever a result holds it.
+	///
+	/// In the results of `note.document.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct NoteDocument {
+		/// `item`: `object`.
+		pub item: Option<NoteDocumentItem>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `collectionId`: `integer`.
+		pub collection_id: Option<i64>,
+		/// `parentId`: `integer`.
+		pub parent_id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `markdown`: `string`.
+		pub markdown: Option<String>,
+		/// `position`: `integer`.
+		pub position: Option<i64>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `updatedBy`: `integer`.
+		pub updated_by: Option<i64>,
+		/// `createdAt`: `datetime`.
+		pub created_at: Option<::bitrix24_runtime::DateTime>,
+		/// `updatedAt`: `datetime`.
+		pub updated_at: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		NoteDocument { opt field "item" item, opt field "id" id, opt field "collectionId"
+		collection_id, opt field "parentId" parent_id, opt field "title" title, opt field
+		"markdown" markdown, opt field "position" position, opt field "createdBy"
+		created_by, opt field "updatedBy" updated_by, opt field "createdAt" created_at,
+		opt field "updatedAt" updated_at, }
+	);
+	deserialize_via_from_value!(NoteDocument);
+}
+#[cfg(feature = "note")]
+pub use note_document::NoteDocument;
+#[cfg(feature = "note")]
+/// Types of the entity `note.file`.
+pub mod note_file {
+	/// The object `note.file.item` of `note.file`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct NoteFileItem {
+		/// `id`: `integer`, example only.
+		pub id: Option<i64>,
+		/// `documentId`: `integer`, example only.
+		pub document_id: Option<i64>,
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// `size`: `integer`, example only.
+		pub size: Option<i64>,
+		/// `mimeType`: `string`, example only.
+		pub mime_type: Option<String>,
+		/// `assetType`: `string`, example only.
+		pub asset_type: Option<String>,
+		/// `assetMarkdown`: `string`, example only.
+		pub asset_markdown: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		NoteFileItem { opt soft "id" id, opt soft "documentId" document_id, opt soft
+		"name" name, opt soft "size" size, opt soft "mimeType" mime_type, opt soft
+		"assetType" asset_type, opt soft "assetMarkdown" asset_markdown, }
+	);
+	/// Allowed values of `note.file.assetType` in `note.file`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum NoteFileAssetType {
+		/// `image`
+		Image,
+		/// `video`
+		Video,
+		/// `file`
+		File,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(NoteFileAssetType { Image = "image", Video = "video", File = "file" });
+	/// The entity `note.file`, one type wherever a result holds it.
+	///
+	/// In the results of `note.file.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct NoteFile {
+		/// `item`: `object`.
+		pub item: Option<NoteFileItem>,
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `documentId`: `integer`.
+		pub document_id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `size`: `integer`.
+		pub size: Option<i64>,
+		/// `mimeType`: `string`.
+		pub mime_type: Option<String>,
+		/// `assetType`: `string`.
+		///
+		/// Values: `image`, `video`, `file`.
+		pub asset_type: Option<NoteFileAssetType>,
+		/// `assetMarkdown`: `string`.
+		pub asset_markdown: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		NoteFile { opt field "item" item, opt field "id" id, opt field "documentId"
+		document_id, opt field "name" name, opt field "size" size, opt field "mimeType"
+		mime_type, opt field "assetType" asset_type, opt field "assetMarkdown"
+		asset_markdown, }
+	);
+	deserialize_via_from_value!(NoteFile);
+}
+#[cfg(feature = "note")]
+pub use note_file::NoteFile;
+#[cfg(feature = "pull")]
+/// Types of the entity `pull.application.config`.
+pub mod pull_application_config {
+	/// The object `pull.application.config.server` of `pull.application.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfigServer {
+		/// `version`: `integer`.
+		pub version: Option<i64>,
+		/// `server_enabled`: `boolean`.
+		pub server_enabled: Option<bool>,
+		/// `mode`: `string`.
+		pub mode: Option<String>,
+		/// `hostname`: `string`.
+		pub hostname: Option<String>,
+		/// `long_polling`: `string`.
+		pub long_polling: Option<String>,
+		/// `long_pooling_secure`: `string`.
+		pub long_pooling_secure: Option<String>,
+		/// `websocket_enabled`: `boolean`.
+		pub websocket_enabled: Option<bool>,
+		/// `websocket`: `string`.
+		pub websocket: Option<String>,
+		/// `websocket_secure`: `string`.
+		pub websocket_secure: Option<String>,
+		/// `publish_enabled`: `boolean`.
+		pub publish_enabled: Option<bool>,
+		/// `publish`: `string`.
+		pub publish: Option<String>,
+		/// `publish_secure`: `string`.
+		pub publish_secure: Option<String>,
+		/// `config_timestamp`: `integer`.
+		pub config_timestamp: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		PullApplicationConfigServer { opt field "version" version, opt field
+		"server_enabled" server_enabled, opt field "mode" mode, opt field "hostname"
+		hostname, opt field "long_polling" long_polling, opt field "long_pooling_secure"
+		long_pooling_secure, opt field "websocket_enabled" websocket_enabled, opt field
+		"websocket" websocket, opt field "websocket_secure" websocket_secure, opt field
+		"publish_enabled" publish_enabled, opt field "publish" publish, opt field
+		"publish_secure" publish_secure, opt field "config_timestamp" config_timestamp, }
+	);
+	/// The object `pull.application.config.api` of `pull.application.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfigApi {
+		/// `revision_web`: `integer`, example only.
+		pub revision_web: Option<i64>,
+		/// `revision_mobile`: `integer`, example only.
+		pub revision_mobile: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		PullApplicationConfigApi { opt soft "revision_web" revision_web, opt soft
+		"revision_mobile" revision_mobile, }
+	);
+	/// The object `pull.application.config.channels.<key>` of `pull.application.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfigChannelsKey {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `public_id`: `string | null`.
+		pub public_id: Option<String>,
+		/// `start`: `datetime`.
+		pub start: Option<::bitrix24_runtime::DateTime>,
+		/// `end`: `datetime`.
+		pub end: Option<::bitrix24_runtime::DateTime>,
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		PullApplicationConfigChannelsKey { opt field "id" id, opt field "public_id"
+		public_id, opt field "start" start, opt field "end" end, opt field "type" type_,
+		}
+	);
+	/// The object `pull.application.config.channels` of `pull.application.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfigChannels {
+		/// `<key>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, PullApplicationConfigChannelsKey>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(PullApplicationConfigChannels { rest pattern "*" key, });
+	/// The object `pull.application.config.publicChannels....` of `pull.application.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfigPublicChannelsEmpty {
+		/// `user_id`: `integer`, example only.
+		pub user_id: Option<i64>,
+		/// `public_id`: `string`, example only.
+		pub public_id: Option<String>,
+		/// `signature`: `string`, example only.
+		pub signature: Option<String>,
+		/// `start`: `string`, example only.
+		pub start: Option<String>,
+		/// `end`: `string`, example only.
+		pub end: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		PullApplicationConfigPublicChannelsEmpty { opt soft "user_id" user_id, opt soft
+		"public_id" public_id, opt soft "signature" signature, opt soft "start" start,
+		opt soft "end" end, }
+	);
+	/// The object `pull.application.config.publicChannels` of `pull.application.config`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfigPublicChannels {
+		/// `...`: `object`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub empty: ::std::collections::BTreeMap<
+			String,
+			PullApplicationConfigPublicChannelsEmpty,
+		>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(PullApplicationConfigPublicChannels { rest soft_pattern "*" empty, });
+	/// The entity `pull.application.config`, one type wherever a result holds it.
+	///
+	/// In the results of `pull.application.config.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct PullApplicationConfig {
+		/// `server`: `object`.
+		pub server: Option<PullApplicationConfigServer>,
+		/// `api`: `object`.
+		pub api: Option<PullApplicationConfigApi>,
+		/// `channels`: `object`.
+		pub channels: Option<PullApplicationConfigChannels>,
+		/// `exp`: `integer`.
+		pub exp: Option<i64>,
+		/// `publicChannels`: `object`.
+		pub public_channels: Option<PullApplicationConfigPublicChannels>,
+		/// `clientId`: `string`.
+		pub client_id: Option<String>,
+		/// `jwt`: `string`.
+		pub jwt: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		PullApplicationConfig { opt field "server" server, opt field "api" api, opt field
+		"channels" channels, opt field "exp" exp, opt field "publicChannels"
+		public_channels, opt field "clientId" client_id, opt field "jwt" jwt, }
+	);
+	deserialize_via_from_value!(PullApplicationConfig);
+}
+#[cfg(feature = "pull")]
+pub use pull_application_config::PullApplicationConfig;
+#[cfg(feature = "rpa")]
+/// Types of the entity `rpa.item`.
+pub mod rpa_item {
+	/// The entity `rpa.item`, one type wherever a result holds it.
+	///
+	/// In the results of `rpa.item.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct RpaItem {
+		/// `stageId`: `any`.
+		pub stage_id: ::serde_json::Value,
+		/// `previousStageId`: `any`.
+		pub previous_stage_id: ::serde_json::Value,
+		/// `name`: `any`.
+		pub name: ::serde_json::Value,
+		/// `typeId`: `any`.
+		pub type_id: ::serde_json::Value,
+		/// `createdBy`: `any`.
+		pub created_by: ::serde_json::Value,
+		/// `updatedBy`: `any`.
+		pub updated_by: ::serde_json::Value,
+		/// `movedBy`: `any`.
+		pub moved_by: ::serde_json::Value,
+		/// `createdTime`: `any`.
+		pub created_time: ::serde_json::Value,
+		/// `updatedTime`: `any`.
+		pub updated_time: ::serde_json::Value,
+		/// `movedTime`: `any`.
+		pub moved_time: ::serde_json::Value,
+		/// `detailUrl`: `any`.
+		pub detail_url: ::serde_json::Value,
+		/// `tasksCounter`: `any`.
+		pub tasks_counter: ::serde_json::Value,
+		/// `tasksFaces`: `any`.
+		pub tasks_faces: ::serde_json::Value,
+		/// `users`: `any`.
+		pub users: ::serde_json::Value,
+		/// `UF_RPA_...`: `any`.
+		///
+		/// Stands for every key matching `UF_RPA_*`: one entry per key.
+		pub uf_rpa: ::std::collections::BTreeMap<String, ::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		RpaItem { req field "stageId" stage_id, req field "previousStageId"
+		previous_stage_id, req field "name" name, req field "typeId" type_id, req field
+		"createdBy" created_by, req field "updatedBy" updated_by, req field "movedBy"
+		moved_by, req field "createdTime" created_time, req field "updatedTime"
+		updated_time, req field "movedTime" moved_time, req field "detailUrl" detail_url,
+		req field "tasksCounter" tasks_counter, req field "tasksFaces" tasks_faces, req
+		field "users" users, rest pattern "UF_RPA_*" uf_rpa, }
+	);
+	deserialize_via_from_value!(RpaItem);
+}
+#[cfg(feature = "rpa")]
+pub use rpa_item::RpaItem;
+#[cfg(feature = "rpa")]
+/// Types of the entity `rpa.stage`.
+pub mod rpa_stage {
+	/// The entity `rpa.stage`, one type wherever a result holds it.
+	///
+	/// In the results of `rpa.stage.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct RpaStage {
+		/// `name`: `any`.
+		pub name: ::serde_json::Value,
+		/// `code`: `any`.
+		pub code: ::serde_json::Value,
+		/// `color`: `any`.
+		pub color: ::serde_json::Value,
+		/// `sort`: `any`.
+		pub sort: ::serde_json::Value,
+		/// `semantic`: `any`.
+		pub semantic: ::serde_json::Value,
+		/// `typeId`: `any`.
+		pub type_id: ::serde_json::Value,
+		/// `isFirst`: `any`.
+		pub is_first: ::serde_json::Value,
+		/// `isSuccess`: `any`.
+		pub is_success: ::serde_json::Value,
+		/// `isFail`: `any`.
+		pub is_fail: ::serde_json::Value,
+		/// `tasks`: `any`.
+		pub tasks: ::serde_json::Value,
+		/// `robotsCount`: `any`.
+		pub robots_count: ::serde_json::Value,
+		/// `possibleNextStages`: `any`.
+		pub possible_next_stages: ::serde_json::Value,
+		/// `permissions`: `any`.
+		pub permissions: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		RpaStage { req field "name" name, req field "code" code, req field "color" color,
+		req field "sort" sort, req field "semantic" semantic, req field "typeId" type_id,
+		req field "isFirst" is_first, req field "isSuccess" is_success, req field
+		"isFail" is_fail, req field "tasks" tasks, req field "robotsCount" robots_count,
+		req field "possibleNextStages" possible_next_stages, req field "permissions"
+		permissions, }
+	);
+	deserialize_via_from_value!(RpaStage);
+}
+#[cfg(feature = "rpa")]
+pub use rpa_stage::RpaStage;
+#[cfg(feature = "rpa")]
+/// Types of the entity `rpa.type`.
+pub mod rpa_type {
+	/// The entity `rpa.type`, one type wherever a result holds it.
+	///
+	/// In the results of `rpa.type.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct RpaType {
+		/// `id`: `any`.
+		pub id: ::serde_json::Value,
+		/// `title`: `any`.
+		pub title: ::serde_json::Value,
+		/// `image`: `any`.
+		pub image: ::serde_json::Value,
+		/// `createdBy`: `any`.
+		pub created_by: ::serde_json::Value,
+		/// `settings`: `any`.
+		pub settings: ::serde_json::Value,
+		/// `permissions`: `any`.
+		pub permissions: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		RpaType { req field "id" id, req field "title" title, req field "image" image,
+		req field "createdBy" created_by, req field "settings" settings, req field
+		"permissions" permissions, }
+	);
+	deserialize_via_from_value!(RpaType);
+}
+#[cfg(feature = "rpa")]
+pub use rpa_type::RpaType;
 #[cfg(feature = "sale")]
 /// Types of the entity `sale_basket_item`.
 pub mod sale_basket_item {
@@ -3798,8 +13760,6 @@ pub mod sale_basket_item {
 	/// In the results of `sale.basketitem.add`, `sale.basketitem.addCatalogProduct`, `sale.basketitem.get`, `sale.basketitem.list`, `sale.basketitem.update`, `sale.basketitem.updateCatalogProduct`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleBasketItem {
@@ -3867,8 +13827,6 @@ pub mod sale_basket_item {
 		pub product_xml_id: Option<String>,
 		/// `reservations`: `sale_basket_item_reservation[]`.
 		pub reservations: Vec<SaleBasketItemReservations>,
-		/// `productid`: `integer`, example only.
-		pub productid: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -3884,8 +13842,7 @@ pub mod sale_basket_item {
 		measure_name, opt_yn field "canBuy" can_buy, opt field "vatRate" vat_rate, opt_yn
 		field "vatIncluded" vat_included, opt_yn field "barcodeMulti" barcode_multi, opt
 		field "type" type_, opt field "catalogXmlId" catalog_xml_id, opt field
-		"productXmlId" product_xml_id, req field "reservations" reservations, opt soft
-		"productid" productid, }
+		"productXmlId" product_xml_id, req field "reservations" reservations, }
 	);
 	deserialize_via_from_value!(SaleBasketItem);
 }
@@ -4200,8 +14157,6 @@ pub mod sale_delivery_service {
 	/// In the results of `sale.delivery.add`, `sale.delivery.getlist`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleDeliveryService {
@@ -4221,16 +14176,13 @@ pub mod sale_delivery_service {
 		///
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
-		/// `LOGOTYPE`: `integer`, example only.
-		pub logotype: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
 	result_impls!(
 		SaleDeliveryService { opt field "ID" id, opt field "PARENT_ID" parent_id, opt
 		field "NAME" name, opt field "CURRENCY" currency, opt field "DESCRIPTION"
-		description, opt field "SORT" sort, opt_yn field "ACTIVE" active, opt soft
-		"LOGOTYPE" logotype, }
+		description, opt field "SORT" sort, opt_yn field "ACTIVE" active, }
 	);
 	deserialize_via_from_value!(SaleDeliveryService);
 }
@@ -5000,8 +14952,6 @@ pub mod sale_order {
 	/// In the results of `sale.order.add`, `sale.order.get`, `sale.order.list`, `sale.order.update`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/order/sale-order-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SaleOrder {
@@ -5117,8 +15067,6 @@ pub mod sale_order {
 		pub requisite_link: Option<SaleOrderRequisiteLink>,
 		/// `tradeBindings`: `sale_order_trade_binding[]`.
 		pub trade_bindings: Vec<SaleOrderTradeBindings>,
-		/// `companyId`: `integer`, example only.
-		pub company_id: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -5145,8 +15093,7 @@ pub mod sale_order {
 		"payed" payed, opt_yn field "deducted" deducted, req field "basketItems"
 		basket_items, opt field "clients" clients, req field "payments" payments, req
 		field "shipments" shipments, req field "propertyValues" property_values, opt
-		field "requisiteLink" requisite_link, req field "tradeBindings" trade_bindings,
-		opt soft "companyId" company_id, }
+		field "requisiteLink" requisite_link, req field "tradeBindings" trade_bindings, }
 	);
 	deserialize_via_from_value!(SaleOrder);
 }
@@ -6007,8 +15954,6 @@ pub mod sale_paysystem {
 	/// In the results of `sale.paysystem.list`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct SalePaysystem {
@@ -6062,20 +16007,6 @@ pub mod sale_paysystem {
 		pub sort: Option<String>,
 		/// `TARIFF`: `string`.
 		pub tariff: Option<String>,
-		/// `RESULT_FILE`: `any`, example only.
-		pub result_file: ::serde_json::Value,
-		/// `HAVE_PAYMENT`: `string`, example only.
-		pub have_payment: Option<String>,
-		/// `HAVE_ACTION`: `string`, example only.
-		pub have_action: Option<String>,
-		/// `HAVE_RESULT`: `string`, example only.
-		pub have_result: Option<String>,
-		/// `HAVE_PREPAY`: `string`, example only.
-		pub have_prepay: Option<String>,
-		/// `HAVE_PRICE`: `string`, example only.
-		pub have_price: Option<String>,
-		/// `HAVE_RESULT_RECEIVE`: `string`, example only.
-		pub have_result_receive: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -6088,10 +16019,7 @@ pub mod sale_paysystem {
 		opt_yn field "AUTO_CHANGE_1C" auto_change_1_c, opt_yn field "CAN_PRINT_CHECK"
 		can_print_check, opt field "ENCODING" encoding, opt field "IS_CASH" is_cash, opt
 		field "PSA_NAME" psa_name, opt field "PS_MODE" ps_mode, opt field "SORT" sort,
-		opt field "TARIFF" tariff, req soft "RESULT_FILE" result_file, opt soft
-		"HAVE_PAYMENT" have_payment, opt soft "HAVE_ACTION" have_action, opt soft
-		"HAVE_RESULT" have_result, opt soft "HAVE_PREPAY" have_prepay, opt soft
-		"HAVE_PRICE" have_price, opt soft "HAVE_RESULT_RECEIVE" have_result_receive, }
+		opt field "TARIFF" tariff, }
 	);
 	deserialize_via_from_value!(SalePaysystem);
 }
@@ -6660,7 +16588,1216 @@ pub mod sale_status_lang {
 }
 #[cfg(feature = "sale")]
 pub use sale_status_lang::SaleStatusLang;
+#[cfg(feature = "sign_b2e")]
+/// Types of the entity `sign.b2e.document`.
+pub mod sign_b2e_document {
+	/// The object `sign.b2e.document.state` of `sign.b2e.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eDocumentState {
+		/// `code`: `string`, example only.
+		pub code: Option<String>,
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(SignB2eDocumentState { opt soft "code" code, opt soft "name" name, });
+	/// The object `sign.b2e.document.members.user` of `sign.b2e.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eDocumentMembersUser {
+		/// `employeeCode`: `string`, example only.
+		pub employee_code: Option<String>,
+		/// `employeeId`: `integer`, example only.
+		pub employee_id: Option<i64>,
+		/// `userId`: `integer`, example only.
+		pub user_id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SignB2eDocumentMembersUser { opt soft "employeeCode" employee_code, opt soft
+		"employeeId" employee_id, opt soft "userId" user_id, }
+	);
+	/// The object `sign.b2e.document.members.state` of `sign.b2e.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eDocumentMembersState {
+		/// `code`: `string`, example only.
+		pub code: Option<String>,
+		/// `name`: `string`, example only.
+		pub name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SignB2eDocumentMembersState { opt soft "code" code, opt soft "name" name, }
+	);
+	/// The object `sign.b2e.document.members` of `sign.b2e.document`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eDocumentMembers {
+		/// `uid`: `string`, example only.
+		pub uid: Option<String>,
+		/// `role`: `string`, example only.
+		pub role: Option<String>,
+		/// `party`: `integer`, example only.
+		pub party: Option<i64>,
+		/// `user`: `object`, example only.
+		pub user: Option<SignB2eDocumentMembersUser>,
+		/// `state`: `object`, example only.
+		pub state: Option<SignB2eDocumentMembersState>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SignB2eDocumentMembers { opt soft "uid" uid, opt soft "role" role, opt soft
+		"party" party, opt soft "user" user, opt soft "state" state, }
+	);
+	/// The entity `sign.b2e.document`, one type wherever a result holds it.
+	///
+	/// In the results of `sign.b2e.document.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eDocument {
+		/// `uid`: `string`.
+		pub uid: Option<String>,
+		/// `state`: `object`.
+		pub state: Option<SignB2eDocumentState>,
+		/// `members`: `object[]`.
+		pub members: Vec<SignB2eDocumentMembers>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SignB2eDocument { opt field "uid" uid, opt field "state" state, req field
+		"members" members, }
+	);
+	deserialize_via_from_value!(SignB2eDocument);
+}
+#[cfg(feature = "sign_b2e")]
+pub use sign_b2e_document::SignB2eDocument;
+#[cfg(feature = "sign_b2e")]
+/// Types of the entity `sign.b2e.hcmlink.document`.
+pub mod sign_b2e_hcmlink_document {
+	/// The object `sign.b2e.hcmlink.document.document` of `sign.b2e.hcmlink.document`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eHcmlinkDocumentDocument {
+		/// `date`: `string`.
+		pub date: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `fileUrl`: `string`.
+		pub file_url: Option<String>,
+		/// `fileName`: `string`.
+		pub file_name: Option<String>,
+		/// `uid`: `string`.
+		pub uid: Option<String>,
+		/// `documentUid`: `string`.
+		pub document_uid: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SignB2eHcmlinkDocumentDocument { opt field "date" date, opt field "name" name,
+		opt field "fileUrl" file_url, opt field "fileName" file_name, opt field "uid"
+		uid, opt field "documentUid" document_uid, }
+	);
+	/// The entity `sign.b2e.hcmlink.document`, one type wherever a result holds it.
+	///
+	/// In the results of `sign.b2e.hcmlink.document.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SignB2eHcmlinkDocument {
+		/// `company`: `string`.
+		pub company: Option<String>,
+		/// `employee`: `string`.
+		pub employee: Option<String>,
+		/// `document`: `object`.
+		pub document: Option<SignB2eHcmlinkDocumentDocument>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SignB2eHcmlinkDocument { opt field "company" company, opt field "employee"
+		employee, opt field "document" document, }
+	);
+	deserialize_via_from_value!(SignB2eHcmlinkDocument);
+}
+#[cfg(feature = "sign_b2e")]
+pub use sign_b2e_hcmlink_document::SignB2eHcmlinkDocument;
+#[cfg(feature = "socialnetwork")]
+/// Types of the entity `socialnetwork.api.workgroup`.
+pub mod socialnetwork_api_workgroup {
+	/// The object `socialnetwork.api.workgroup.AVATAR_TYPES` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupAvatarTypes {
+		/// `sort`: `integer`.
+		pub sort: Option<i64>,
+		/// `mobileUrl`: `string`.
+		pub mobile_url: Option<String>,
+		/// `webCssClass`: `string`.
+		pub web_css_class: Option<String>,
+		/// `entitySelectorUrl`: `string`.
+		pub entity_selector_url: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupAvatarTypes { opt field "sort" sort, opt field
+		"mobileUrl" mobile_url, opt field "webCssClass" web_css_class, opt field
+		"entitySelectorUrl" entity_selector_url, }
+	);
+	/// The object `socialnetwork.api.workgroup.AVATAR_DATA` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupAvatarData {
+		/// `type`: `string`.
+		pub type_: Option<String>,
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupAvatarData { opt field "type" type_, opt field "id" id,
+		}
+	);
+	/// The object `socialnetwork.api.workgroup.OWNER_DATA` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupOwnerData {
+		/// `ID`: `user`.
+		pub id: Option<i64>,
+		/// `PHOTO`: `string`.
+		pub photo: Option<String>,
+		/// `FORMATTED_NAME`: `string`.
+		pub formatted_name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupOwnerData { opt field "ID" id, opt field "PHOTO" photo,
+		opt field "FORMATTED_NAME" formatted_name, }
+	);
+	/// The object `socialnetwork.api.workgroup.SUBJECT_DATA` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupSubjectData {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupSubjectData { opt field "ID" id, opt field "NAME" name,
+		}
+	);
+	/// The object `socialnetwork.api.workgroup.ACTIONS` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupActions {
+		/// `EDIT`: `boolean`.
+		pub edit: Option<bool>,
+		/// `DELETE`: `boolean`.
+		pub delete: Option<bool>,
+		/// `INVITE`: `boolean`.
+		pub invite: Option<bool>,
+		/// `JOIN`: `boolean`.
+		pub join: Option<bool>,
+		/// `LEAVE`: `boolean`.
+		pub leave: Option<bool>,
+		/// `FOLLOW`: `boolean`.
+		pub follow: Option<bool>,
+		/// `PIN`: `boolean`.
+		pub pin: Option<bool>,
+		/// `EDIT_FEATURES`: `boolean`.
+		pub edit_features: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupActions { opt field "EDIT" edit, opt field "DELETE"
+		delete, opt field "INVITE" invite, opt field "JOIN" join, opt field "LEAVE"
+		leave, opt field "FOLLOW" follow, opt field "PIN" pin, opt field "EDIT_FEATURES"
+		edit_features, }
+	);
+	/// The object `socialnetwork.api.workgroup.USER_DATA` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupUserData {
+		/// `ROLE`: `any`.
+		pub role: ::serde_json::Value,
+		/// `INITIATED_BY_TYPE`: `any`.
+		pub initiated_by_type: ::serde_json::Value,
+		/// `IS_SUBSCRIBED`: `boolean`.
+		pub is_subscribed: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupUserData { req field "ROLE" role, req field
+		"INITIATED_BY_TYPE" initiated_by_type, opt field "IS_SUBSCRIBED" is_subscribed, }
+	);
+	/// The object `socialnetwork.api.workgroup.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupListOfMembers {
+		/// `id`: `user`.
+		pub id: Option<i64>,
+		/// `isOwner`: `boolean`.
+		pub is_owner: Option<bool>,
+		/// `isModerator`: `boolean`.
+		pub is_moderator: Option<bool>,
+		/// `isScrumMaster`: `boolean`.
+		pub is_scrum_master: Option<bool>,
+		/// `isAutoMember`: `boolean`.
+		pub is_auto_member: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `lastName`: `string`.
+		pub last_name: Option<String>,
+		/// `position`: `string`.
+		pub position: Option<String>,
+		/// `photo`: `string`.
+		pub photo: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupListOfMembers { opt field "id" id, opt field "isOwner"
+		is_owner, opt field "isModerator" is_moderator, opt field "isScrumMaster"
+		is_scrum_master, opt field "isAutoMember" is_auto_member, opt field "name" name,
+		opt field "lastName" last_name, opt field "position" position, opt field "photo"
+		photo, }
+	);
+	/// The object `socialnetwork.api.workgroup.FEATURES` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupFeatures {
+		/// `featureName`: `string`.
+		pub feature_name: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `customName`: `string`.
+		pub custom_name: Option<String>,
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupFeatures { opt field "featureName" feature_name, opt
+		field "name" name, opt field "customName" custom_name, opt field "id" id, opt
+		field "active" active, }
+	);
+	/// The object `socialnetwork.api.workgroup.LIST_OF_MEMBERS_AWAITING_INVITE` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupListOfMembersAwaitingInvite {
+		/// `id`: `user`.
+		pub id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `photo`: `string`.
+		pub photo: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupListOfMembersAwaitingInvite { opt field "id" id, opt
+		field "name" name, opt field "photo" photo, }
+	);
+	/// The object `socialnetwork.api.workgroup.GROUP_MEMBERS_LIST` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupGroupMembersList {
+		/// `id`: `user`.
+		pub id: Option<i64>,
+		/// `invited`: `boolean`.
+		pub invited: Option<bool>,
+		/// `isAwaiting`: `boolean`.
+		pub is_awaiting: Option<bool>,
+		/// `isMember`: `boolean`.
+		pub is_member: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupGroupMembersList { opt field "id" id, opt field
+		"invited" invited, opt field "isAwaiting" is_awaiting, opt field "isMember"
+		is_member, }
+	);
+	/// The object `socialnetwork.api.workgroup.COUNTERS` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupCounters {
+		/// `workgroup_requests_out`: `integer`.
+		pub workgroup_requests_out: Option<i64>,
+		/// `workgroup_requests_in`: `integer`.
+		pub workgroup_requests_in: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupCounters { opt field "workgroup_requests_out"
+		workgroup_requests_out, opt field "workgroup_requests_in" workgroup_requests_in,
+		}
+	);
+	/// The object `socialnetwork.api.workgroup.ADDITIONAL_DATA` of `socialnetwork.api.workgroup`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroupAdditionalData {
+		/// `ROLE`: `string`.
+		pub role: Option<String>,
+		/// `INITIATED_BY_TYPE`: `string`.
+		pub initiated_by_type: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroupAdditionalData { opt field "ROLE" role, opt field
+		"INITIATED_BY_TYPE" initiated_by_type, }
+	);
+	/// The entity `socialnetwork.api.workgroup`, one type wherever a result holds it.
+	///
+	/// In the results of `socialnetwork.api.workgroup.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SocialnetworkApiWorkgroup {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `ACTIVE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub active: Option<bool>,
+		/// `SITE_ID`: `string`.
+		pub site_id: Option<String>,
+		/// `SUBJECT_ID`: `integer`.
+		pub subject_id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `DESCRIPTION`: `text`.
+		pub description: Option<String>,
+		/// `KEYWORDS`: `string`.
+		pub keywords: Option<String>,
+		/// `CLOSED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub closed: Option<bool>,
+		/// `VISIBLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub visible: Option<bool>,
+		/// `OPENED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub opened: Option<bool>,
+		/// `DATE_CREATE`: `string`.
+		pub date_create: Option<String>,
+		/// `DATE_UPDATE`: `string`.
+		pub date_update: Option<String>,
+		/// `DATE_ACTIVITY`: `string`.
+		pub date_activity: Option<String>,
+		/// `IMAGE_ID`: `integer`.
+		pub image_id: Option<i64>,
+		/// `AVATAR_TYPE`: `string`.
+		pub avatar_type: Option<String>,
+		/// `OWNER_ID`: `user`.
+		pub owner_id: Option<i64>,
+		/// `INITIATE_PERMS`: `enum`.
+		pub initiate_perms: Option<String>,
+		/// `NUMBER_OF_MEMBERS`: `integer`.
+		pub number_of_members: Option<i64>,
+		/// `NUMBER_OF_MODERATORS`: `integer`.
+		pub number_of_moderators: Option<i64>,
+		/// `PROJECT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub project: Option<bool>,
+		/// `PROJECT_DATE_START`: `any`.
+		pub project_date_start: ::serde_json::Value,
+		/// `PROJECT_DATE_FINISH`: `any`.
+		pub project_date_finish: ::serde_json::Value,
+		/// `SEARCH_INDEX`: `string`.
+		pub search_index: Option<String>,
+		/// `LANDING`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub landing: Option<bool>,
+		/// `SCRUM_MASTER_ID`: `integer`.
+		pub scrum_master_id: Option<i64>,
+		/// `SCRUM_SPRINT_DURATION`: `integer`.
+		pub scrum_sprint_duration: Option<i64>,
+		/// `SCRUM_TASK_RESPONSIBLE`: `string`.
+		pub scrum_task_responsible: Option<String>,
+		/// `TYPE`: `enum`.
+		pub type_: Option<String>,
+		/// `MEMBERS`: `array`.
+		pub members: Vec<::serde_json::Value>,
+		/// `CHAT_ID`: `integer`.
+		pub chat_id: Option<i64>,
+		/// `DIALOG_ID`: `string`.
+		pub dialog_id: Option<String>,
+		/// `ORDINARY_MEMBERS`: `array`.
+		pub ordinary_members: Vec<::serde_json::Value>,
+		/// `INVITED_MEMBERS`: `array`.
+		pub invited_members: Vec<::serde_json::Value>,
+		/// `MODERATOR_MEMBERS`: `array`.
+		pub moderator_members: Vec<::serde_json::Value>,
+		/// `SITE_IDS`: `array`.
+		pub site_ids: Vec<::serde_json::Value>,
+		/// `AVATAR`: `string`.
+		pub avatar: Option<String>,
+		/// `AVATAR_TYPES`: `object`.
+		pub avatar_types: Option<SocialnetworkApiWorkgroupAvatarTypes>,
+		/// `AVATAR_DATA`: `object`.
+		pub avatar_data: Option<SocialnetworkApiWorkgroupAvatarData>,
+		/// `OWNER_DATA`: `object`.
+		pub owner_data: Option<SocialnetworkApiWorkgroupOwnerData>,
+		/// `SUBJECT_DATA`: `object`.
+		pub subject_data: Option<SocialnetworkApiWorkgroupSubjectData>,
+		/// `TAGS`: `array`.
+		pub tags: Vec<::serde_json::Value>,
+		/// `ACTIONS`: `object`.
+		pub actions: Option<SocialnetworkApiWorkgroupActions>,
+		/// `USER_DATA`: `object`.
+		pub user_data: Option<SocialnetworkApiWorkgroupUserData>,
+		/// `DEPARTMENTS`: `array`.
+		pub departments: Vec<::serde_json::Value>,
+		/// `IS_PIN`: `boolean`.
+		pub is_pin: Option<bool>,
+		/// `PRIVACY_CODE`: `string`.
+		pub privacy_code: Option<String>,
+		/// `LIST_OF_MEMBERS`: `object`.
+		pub list_of_members: Option<SocialnetworkApiWorkgroupListOfMembers>,
+		/// `FEATURES`: `object`.
+		pub features: Option<SocialnetworkApiWorkgroupFeatures>,
+		/// `LIST_OF_MEMBERS_AWAITING_INVITE`: `object`.
+		pub list_of_members_awaiting_invite: Option<
+			SocialnetworkApiWorkgroupListOfMembersAwaitingInvite,
+		>,
+		/// `GROUP_MEMBERS_LIST`: `object`.
+		pub group_members_list: Option<SocialnetworkApiWorkgroupGroupMembersList>,
+		/// `COUNTERS`: `object`.
+		pub counters: Option<SocialnetworkApiWorkgroupCounters>,
+		/// `EFFICIENCY`: `integer`.
+		pub efficiency: Option<i64>,
+		/// `ADDITIONAL_DATA`: `object`.
+		pub additional_data: Option<SocialnetworkApiWorkgroupAdditionalData>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SocialnetworkApiWorkgroup { opt field "ID" id, opt_yn field "ACTIVE" active, opt
+		field "SITE_ID" site_id, opt field "SUBJECT_ID" subject_id, opt field "NAME"
+		name, opt field "DESCRIPTION" description, opt field "KEYWORDS" keywords, opt_yn
+		field "CLOSED" closed, opt_yn field "VISIBLE" visible, opt_yn field "OPENED"
+		opened, opt field "DATE_CREATE" date_create, opt field "DATE_UPDATE" date_update,
+		opt field "DATE_ACTIVITY" date_activity, opt field "IMAGE_ID" image_id, opt field
+		"AVATAR_TYPE" avatar_type, opt field "OWNER_ID" owner_id, opt field
+		"INITIATE_PERMS" initiate_perms, opt field "NUMBER_OF_MEMBERS" number_of_members,
+		opt field "NUMBER_OF_MODERATORS" number_of_moderators, opt_yn field "PROJECT"
+		project, req field "PROJECT_DATE_START" project_date_start, req field
+		"PROJECT_DATE_FINISH" project_date_finish, opt field "SEARCH_INDEX" search_index,
+		opt_yn field "LANDING" landing, opt field "SCRUM_MASTER_ID" scrum_master_id, opt
+		field "SCRUM_SPRINT_DURATION" scrum_sprint_duration, opt field
+		"SCRUM_TASK_RESPONSIBLE" scrum_task_responsible, opt field "TYPE" type_, req
+		field "MEMBERS" members, opt field "CHAT_ID" chat_id, opt field "DIALOG_ID"
+		dialog_id, req field "ORDINARY_MEMBERS" ordinary_members, req field
+		"INVITED_MEMBERS" invited_members, req field "MODERATOR_MEMBERS"
+		moderator_members, req field "SITE_IDS" site_ids, opt field "AVATAR" avatar, opt
+		field "AVATAR_TYPES" avatar_types, opt field "AVATAR_DATA" avatar_data, opt field
+		"OWNER_DATA" owner_data, opt field "SUBJECT_DATA" subject_data, req field "TAGS"
+		tags, opt field "ACTIONS" actions, opt field "USER_DATA" user_data, req field
+		"DEPARTMENTS" departments, opt field "IS_PIN" is_pin, opt field "PRIVACY_CODE"
+		privacy_code, opt field "LIST_OF_MEMBERS" list_of_members, opt field "FEATURES"
+		features, opt field "LIST_OF_MEMBERS_AWAITING_INVITE"
+		list_of_members_awaiting_invite, opt field "GROUP_MEMBERS_LIST"
+		group_members_list, opt field "COUNTERS" counters, opt field "EFFICIENCY"
+		efficiency, opt field "ADDITIONAL_DATA" additional_data, }
+	);
+	deserialize_via_from_value!(SocialnetworkApiWorkgroup);
+}
+#[cfg(feature = "socialnetwork")]
+pub use socialnetwork_api_workgroup::SocialnetworkApiWorkgroup;
+#[cfg(feature = "sonet")]
+/// Types of the entity `sonet_group`.
+pub mod sonet_group {
+	/// The entity `sonet_group`, one type wherever a result holds it.
+	///
+	/// In the results of `sonet_group.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct SonetGroup {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `SITE_ID`: `string`.
+		pub site_id: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `DESCRIPTION`: `string`.
+		pub description: Option<String>,
+		/// `DATE_CREATE`: `datetime`.
+		pub date_create: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_UPDATE`: `datetime`.
+		pub date_update: Option<::bitrix24_runtime::DateTime>,
+		/// `DATE_ACTIVITY`: `datetime`.
+		pub date_activity: Option<::bitrix24_runtime::DateTime>,
+		/// `ACTIVE`: `string`.
+		pub active: Option<String>,
+		/// `VISIBLE`: `string`.
+		pub visible: Option<String>,
+		/// `OPENED`: `string`.
+		pub opened: Option<String>,
+		/// `CLOSED`: `string`.
+		pub closed: Option<String>,
+		/// `SUBJECT_ID`: `integer`.
+		pub subject_id: Option<i64>,
+		/// `OWNER_ID`: `integer`.
+		pub owner_id: Option<i64>,
+		/// `KEYWORDS`: `string`.
+		pub keywords: Option<String>,
+		/// `NUMBER_OF_MEMBERS`: `integer`.
+		pub number_of_members: Option<i64>,
+		/// `SUBJECT_NAME`: `string`.
+		pub subject_name: Option<String>,
+		/// `IMAGE`: `string`.
+		pub image: Option<String>,
+		/// `IS_EXTRANET`: `string`.
+		pub is_extranet: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		SonetGroup { opt field "ID" id, opt field "SITE_ID" site_id, opt field "NAME"
+		name, opt field "DESCRIPTION" description, opt field "DATE_CREATE" date_create,
+		opt field "DATE_UPDATE" date_update, opt field "DATE_ACTIVITY" date_activity, opt
+		field "ACTIVE" active, opt field "VISIBLE" visible, opt field "OPENED" opened,
+		opt field "CLOSED" closed, opt field "SUBJECT_ID" subject_id, opt field
+		"OWNER_ID" owner_id, opt field "KEYWORDS" keywords, opt field "NUMBER_OF_MEMBERS"
+		number_of_members, opt field "SUBJECT_NAME" subject_name, opt field "IMAGE"
+		image, opt field "IS_EXTRANET" is_extranet, }
+	);
+	deserialize_via_from_value!(SonetGroup);
+}
+#[cfg(feature = "sonet")]
+pub use sonet_group::SonetGroup;
 #[cfg(feature = "task")]
+/// Types of the entity `task.checklistitem`.
+pub mod task_checklistitem {
+	/// Allowed values of `task.checklistitem.MEMBERS.TYPE` in `task.checklistitem`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TaskChecklistitemMembersType {
+		/// `A`
+		A,
+		/// `U`
+		U,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(TaskChecklistitemMembersType { A = "A", U = "U" });
+	/// Allowed values of `task.checklistitem.MEMBERS.PERSONAL_GENDER` in `task.checklistitem`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TaskChecklistitemMembersPersonalGender {
+		/// `M`
+		M,
+		/// `F`
+		F,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(TaskChecklistitemMembersPersonalGender { M = "M", F = "F" });
+	/// The object `task.checklistitem.MEMBERS` of `task.checklistitem`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskChecklistitemMembers {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `TYPE`: `string`.
+		///
+		/// Values: `A`, `U`.
+		pub type_: Option<TaskChecklistitemMembersType>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `PERSONAL_PHOTO`: `string`.
+		pub personal_photo: Option<String>,
+		/// `PERSONAL_GENDER`: `string`.
+		///
+		/// Values: `M`, `F`.
+		pub personal_gender: Option<TaskChecklistitemMembersPersonalGender>,
+		/// `IMAGE`: `string`.
+		pub image: Option<String>,
+		/// `IS_COLLABER`: `boolean`.
+		pub is_collaber: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskChecklistitemMembers { opt field "ID" id, opt field "TYPE" type_, opt field
+		"NAME" name, opt field "PERSONAL_PHOTO" personal_photo, opt field
+		"PERSONAL_GENDER" personal_gender, opt field "IMAGE" image, opt field
+		"IS_COLLABER" is_collaber, }
+	);
+	/// The object `task.checklistitem.ATTACHMENTS.<key>` of `task.checklistitem`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskChecklistitemAttachmentsKey {
+		/// `ATTACHMENT_ID`: `integer`.
+		pub attachment_id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SIZE`: `string`.
+		pub size: Option<String>,
+		/// `FILE_ID`: `string`.
+		pub file_id: Option<String>,
+		/// `DOWNLOAD_URL`: `string`.
+		pub download_url: Option<String>,
+		/// `VIEW_URL`: `string`.
+		pub view_url: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskChecklistitemAttachmentsKey { opt field "ATTACHMENT_ID" attachment_id, opt
+		field "NAME" name, opt field "SIZE" size, opt field "FILE_ID" file_id, opt field
+		"DOWNLOAD_URL" download_url, opt field "VIEW_URL" view_url, }
+	);
+	/// The object `task.checklistitem.ATTACHMENTS` of `task.checklistitem`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskChecklistitemAttachments {
+		/// `<key>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, TaskChecklistitemAttachmentsKey>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TaskChecklistitemAttachments { rest pattern "*" key, });
+	/// The entity `task.checklistitem`, one type wherever a result holds it.
+	///
+	/// In the results of `task.checklistitem.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskChecklistitem {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `TASK_ID`: `string`.
+		pub task_id: Option<String>,
+		/// `PARENT_ID`: `string`.
+		pub parent_id: Option<String>,
+		/// `CREATED_BY`: `string`.
+		pub created_by: Option<String>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `SORT_INDEX`: `string`.
+		pub sort_index: Option<String>,
+		/// `IS_COMPLETE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_complete: Option<bool>,
+		/// `IS_IMPORTANT`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub is_important: Option<bool>,
+		/// `TOGGLED_BY`: `string`.
+		pub toggled_by: Option<String>,
+		/// `TOGGLED_DATE`: `string`.
+		pub toggled_date: Option<String>,
+		/// `MEMBERS`: `array`.
+		pub members: Vec<TaskChecklistitemMembers>,
+		/// `ATTACHMENTS`: `object`.
+		pub attachments: Option<TaskChecklistitemAttachments>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskChecklistitem { opt field "ID" id, opt field "TASK_ID" task_id, opt field
+		"PARENT_ID" parent_id, opt field "CREATED_BY" created_by, opt field "TITLE"
+		title, opt field "SORT_INDEX" sort_index, opt_yn field "IS_COMPLETE" is_complete,
+		opt_yn field "IS_IMPORTANT" is_important, opt field "TOGGLED_BY" toggled_by, opt
+		field "TOGGLED_DATE" toggled_date, req field "MEMBERS" members, opt field
+		"ATTACHMENTS" attachments, }
+	);
+	deserialize_via_from_value!(TaskChecklistitem);
+}
+#[cfg(feature = "task")]
+pub use task_checklistitem::TaskChecklistitem;
+#[cfg(feature = "task")]
+/// Types of the entity `task.commentitem`.
+pub mod task_commentitem {
+	/// The object `task.commentitem.ATTACHED_OBJECTS.<key>` of `task.commentitem`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskCommentitemAttachedObjectsKey {
+		/// `ATTACHMENT_ID`: `string`.
+		pub attachment_id: Option<String>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SIZE`: `string`.
+		pub size: Option<String>,
+		/// `FILE_ID`: `string`.
+		pub file_id: Option<String>,
+		/// `DOWNLOAD_URL`: `string`.
+		pub download_url: Option<String>,
+		/// `VIEW_URL`: `string`.
+		pub view_url: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskCommentitemAttachedObjectsKey { opt field "ATTACHMENT_ID" attachment_id, opt
+		field "NAME" name, opt field "SIZE" size, opt field "FILE_ID" file_id, opt field
+		"DOWNLOAD_URL" download_url, opt field "VIEW_URL" view_url, }
+	);
+	/// The object `task.commentitem.ATTACHED_OBJECTS` of `task.commentitem`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskCommentitemAttachedObjects {
+		/// `<key>`: `object`.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, TaskCommentitemAttachedObjectsKey>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TaskCommentitemAttachedObjects { rest pattern "*" key, });
+	/// The entity `task.commentitem`, one type wherever a result holds it.
+	///
+	/// In the results of `task.commentitem.get`, `task.commentitem.getlist`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskCommentitem {
+		/// `POST_MESSAGE_HTML`: `string`.
+		pub post_message_html: Option<String>,
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `AUTHOR_ID`: `string`.
+		pub author_id: Option<String>,
+		/// `AUTHOR_NAME`: `string`.
+		pub author_name: Option<String>,
+		/// `AUTHOR_EMAIL`: `string`.
+		pub author_email: Option<String>,
+		/// `POST_DATE`: `string`.
+		pub post_date: Option<String>,
+		/// `POST_MESSAGE`: `string`.
+		pub post_message: Option<String>,
+		/// `ATTACHED_OBJECTS`: `object`.
+		pub attached_objects: Option<TaskCommentitemAttachedObjects>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskCommentitem { opt field "POST_MESSAGE_HTML" post_message_html, opt field "ID"
+		id, opt field "AUTHOR_ID" author_id, opt field "AUTHOR_NAME" author_name, opt
+		field "AUTHOR_EMAIL" author_email, opt field "POST_DATE" post_date, opt field
+		"POST_MESSAGE" post_message, opt field "ATTACHED_OBJECTS" attached_objects, }
+	);
+	deserialize_via_from_value!(TaskCommentitem);
+}
+#[cfg(feature = "task")]
+pub use task_commentitem::TaskCommentitem;
+#[cfg(feature = "task")]
+/// Types of the entity `task.item.userfield`.
+pub mod task_item_userfield {
+	/// The object `task.item.userfield.EDIT_FORM_LABEL` of `task.item.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfieldEditFormLabel {
+		/// `ar`: `string`, example only.
+		pub ar: Option<String>,
+		/// `br`: `string`, example only.
+		pub br: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskItemUserfieldEditFormLabel { opt soft "ar" ar, opt soft "br" br, opt soft
+		"de" de, opt soft "en" en, }
+	);
+	/// The object `task.item.userfield.LIST_COLUMN_LABEL` of `task.item.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfieldListColumnLabel {
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TaskItemUserfieldListColumnLabel { opt soft "en" en, });
+	/// The object `task.item.userfield.LIST_FILTER_LABEL` of `task.item.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfieldListFilterLabel {
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TaskItemUserfieldListFilterLabel { opt soft "en" en, });
+	/// The object `task.item.userfield.ERROR_MESSAGE` of `task.item.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfieldErrorMessage {
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TaskItemUserfieldErrorMessage { opt soft "en" en, });
+	/// The object `task.item.userfield.HELP_MESSAGE` of `task.item.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfieldHelpMessage {
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TaskItemUserfieldHelpMessage { opt soft "en" en, });
+	/// The object `task.item.userfield.SETTINGS` of `task.item.userfield`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfieldSettings {
+		/// `SIZE`: `integer`.
+		pub size: Option<i64>,
+		/// `ROWS`: `integer`.
+		pub rows: Option<i64>,
+		/// `REGEXP`: `string`.
+		pub regexp: Option<String>,
+		/// `MIN_LENGTH`: `integer`.
+		pub min_length: Option<i64>,
+		/// `MAX_LENGTH`: `integer`.
+		pub max_length: Option<i64>,
+		/// `DEFAULT_VALUE`: `string`.
+		pub default_value: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskItemUserfieldSettings { opt field "SIZE" size, opt field "ROWS" rows, opt
+		field "REGEXP" regexp, opt field "MIN_LENGTH" min_length, opt field "MAX_LENGTH"
+		max_length, opt field "DEFAULT_VALUE" default_value, }
+	);
+	/// The entity `task.item.userfield`, one type wherever a result holds it.
+	///
+	/// In the results of `task.item.userfield.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TaskItemUserfield {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `ENTITY_ID`: `string`.
+		pub entity_id: Option<String>,
+		/// `FIELD_NAME`: `string`.
+		pub field_name: Option<String>,
+		/// `USER_TYPE_ID`: `string`.
+		pub user_type_id: Option<String>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `SORT`: `integer`.
+		pub sort: Option<i64>,
+		/// `MULTIPLE`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `MANDATORY`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `SHOW_FILTER`: `char`.
+		pub show_filter: Option<String>,
+		/// `SHOW_IN_LIST`: `char`.
+		pub show_in_list: Option<String>,
+		/// `EDIT_IN_LIST`: `char`.
+		pub edit_in_list: Option<String>,
+		/// `IS_SEARCHABLE`: `char`.
+		pub is_searchable: Option<String>,
+		/// `EDIT_FORM_LABEL`: `object`.
+		pub edit_form_label: Option<TaskItemUserfieldEditFormLabel>,
+		/// `LIST_COLUMN_LABEL`: `object`.
+		pub list_column_label: Option<TaskItemUserfieldListColumnLabel>,
+		/// `LIST_FILTER_LABEL`: `object`.
+		pub list_filter_label: Option<TaskItemUserfieldListFilterLabel>,
+		/// `ERROR_MESSAGE`: `object`.
+		pub error_message: Option<TaskItemUserfieldErrorMessage>,
+		/// `HELP_MESSAGE`: `object`.
+		pub help_message: Option<TaskItemUserfieldHelpMessage>,
+		/// `SETTINGS`: `object`.
+		pub settings: Option<TaskItemUserfieldSettings>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TaskItemUserfield { opt field "ID" id, opt field "ENTITY_ID" entity_id, opt field
+		"FIELD_NAME" field_name, opt field "USER_TYPE_ID" user_type_id, opt field
+		"XML_ID" xml_id, opt field "SORT" sort, opt_yn field "MULTIPLE" multiple, opt_yn
+		field "MANDATORY" mandatory, opt field "SHOW_FILTER" show_filter, opt field
+		"SHOW_IN_LIST" show_in_list, opt field "EDIT_IN_LIST" edit_in_list, opt field
+		"IS_SEARCHABLE" is_searchable, opt field "EDIT_FORM_LABEL" edit_form_label, opt
+		field "LIST_COLUMN_LABEL" list_column_label, opt field "LIST_FILTER_LABEL"
+		list_filter_label, opt field "ERROR_MESSAGE" error_message, opt field
+		"HELP_MESSAGE" help_message, opt field "SETTINGS" settings, }
+	);
+	deserialize_via_from_value!(TaskItemUserfield);
+}
+#[cfg(feature = "task")]
+pub use task_item_userfield::TaskItemUserfield;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.api.scrum.backlog`.
+pub mod tasks_api_scrum_backlog {
+	/// The entity `tasks.api.scrum.backlog`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.api.scrum.backlog.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksApiScrumBacklog {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `groupId`: `integer`.
+		pub group_id: Option<i64>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `modifiedBy`: `integer`.
+		pub modified_by: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksApiScrumBacklog { opt field "id" id, opt field "groupId" group_id, opt field
+		"createdBy" created_by, opt field "modifiedBy" modified_by, }
+	);
+	deserialize_via_from_value!(TasksApiScrumBacklog);
+}
+#[cfg(feature = "task")]
+pub use tasks_api_scrum_backlog::TasksApiScrumBacklog;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.api.scrum.epic`.
+pub mod tasks_api_scrum_epic {
+	/// The entity `tasks.api.scrum.epic`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.api.scrum.epic.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksApiScrumEpic {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `groupId`: `integer`.
+		pub group_id: Option<i64>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `modifiedBy`: `integer`.
+		pub modified_by: Option<i64>,
+		/// `color`: `string`.
+		pub color: Option<String>,
+		/// `files`: `object`.
+		pub files: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksApiScrumEpic { opt field "id" id, opt field "groupId" group_id, opt field
+		"name" name, opt field "description" description, opt field "createdBy"
+		created_by, opt field "modifiedBy" modified_by, opt field "color" color, req
+		field "files" files, }
+	);
+	deserialize_via_from_value!(TasksApiScrumEpic);
+}
+#[cfg(feature = "task")]
+pub use tasks_api_scrum_epic::TasksApiScrumEpic;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.api.scrum.sprint`.
+pub mod tasks_api_scrum_sprint {
+	/// The entity `tasks.api.scrum.sprint`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.api.scrum.sprint.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksApiScrumSprint {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `groupId`: `integer`.
+		pub group_id: Option<i64>,
+		/// `entityType`: `string`.
+		pub entity_type: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `goal`: `string`.
+		pub goal: Option<String>,
+		/// `sort`: `integer`.
+		pub sort: Option<i64>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `modifiedBy`: `integer`.
+		pub modified_by: Option<i64>,
+		/// `dateStart`: `string`.
+		pub date_start: Option<String>,
+		/// `dateEnd`: `string`.
+		pub date_end: Option<String>,
+		/// `status`: `string`.
+		pub status: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksApiScrumSprint { opt field "id" id, opt field "groupId" group_id, opt field
+		"entityType" entity_type, opt field "name" name, opt field "goal" goal, opt field
+		"sort" sort, opt field "createdBy" created_by, opt field "modifiedBy"
+		modified_by, opt field "dateStart" date_start, opt field "dateEnd" date_end, opt
+		field "status" status, }
+	);
+	deserialize_via_from_value!(TasksApiScrumSprint);
+}
+#[cfg(feature = "task")]
+pub use tasks_api_scrum_sprint::TasksApiScrumSprint;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.api.scrum.task`.
+pub mod tasks_api_scrum_task {
+	/// The entity `tasks.api.scrum.task`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.api.scrum.task.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksApiScrumTask {
+		/// `entityId`: `integer`.
+		pub entity_id: Option<i64>,
+		/// `storyPoints`: `string`.
+		pub story_points: Option<String>,
+		/// `epicId`: `integer`.
+		pub epic_id: Option<i64>,
+		/// `sort`: `integer`.
+		pub sort: Option<i64>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `modifiedBy`: `integer`.
+		pub modified_by: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksApiScrumTask { opt field "entityId" entity_id, opt field "storyPoints"
+		story_points, opt field "epicId" epic_id, opt field "sort" sort, opt field
+		"createdBy" created_by, opt field "modifiedBy" modified_by, }
+	);
+	deserialize_via_from_value!(TasksApiScrumTask);
+}
+#[cfg(feature = "task")]
+pub use tasks_api_scrum_task::TasksApiScrumTask;
+#[cfg(any(feature = "task", feature = "tasks"))]
 /// Types of the entity `tasks.fields`.
 pub mod tasks_fields {
 	/// Allowed values of `tasks.fields.mark` in `tasks.fields`.
@@ -7388,1876 +18525,11 @@ pub mod tasks_fields {
 		TasksFieldsCheckListTree { opt field "nodeId" node_id, opt field "fields" fields,
 		req field "action" action, req field "descendants" descendants, }
 	);
-	/// The object `tasks.fields.fields.ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `primary`: `boolean`, example only.
-		pub primary: Option<bool>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsId { opt soft "title" title, opt soft "type" type_, opt soft
-		"primary" primary, }
-	);
-	/// The object `tasks.fields.fields.PARENT_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsParentId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsParentId { opt soft "title" title, opt soft "type" type_, opt
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.TITLE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsTitle {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `required`: `boolean`, example only.
-		pub required: Option<bool>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsTitle { opt soft "title" title, opt soft "type" type_, opt soft
-		"required" required, }
-	);
-	/// The object `tasks.fields.fields.DESCRIPTION` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsDescription {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsDescription { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.MARK.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsMarkValues {
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// `P`: `string`, example only.
-		pub p: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsMarkValues { opt soft "N" n, opt soft "P" p, });
-	/// The object `tasks.fields.fields.MARK` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsMark {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsMarkValues>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsMark { opt soft "title" title, opt soft "type" type_, opt soft
-		"values" values, req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.PRIORITY.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsPriorityValues {
-		/// `<key>`: `string`, example only.
-		///
-		/// Stands for every key matching `*`: one entry per key.
-		pub key: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsPriorityValues { rest soft_pattern "*" key, });
-	/// The object `tasks.fields.fields.PRIORITY` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsPriority {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsPriorityValues>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsPriority { opt soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.STATUS.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsStatusValues {
-		/// `<key>`: `string`, example only.
-		///
-		/// Stands for every key matching `*`: one entry per key.
-		pub key: ::std::collections::BTreeMap<String, String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsStatusValues { rest soft_pattern "*" key, });
-	/// The object `tasks.fields.fields.STATUS` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsStatus {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsStatusValues>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsStatus { opt soft "title" title, opt soft "type" type_, opt soft
-		"values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.MULTITASK.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsMultitaskValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsMultitaskValues { opt soft "Y" y, opt soft "N" n, });
-	/// The object `tasks.fields.fields.MULTITASK` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsMultitask {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsMultitaskValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsMultitask { opt soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.NOT_VIEWED.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsNotViewedValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsNotViewedValues { opt soft "Y" y, opt soft "N" n, });
-	/// The object `tasks.fields.fields.NOT_VIEWED` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsNotViewed {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsNotViewedValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsNotViewed { req soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.REPLICATE.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsReplicateValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsReplicateValues { opt soft "Y" y, opt soft "N" n, });
-	/// The object `tasks.fields.fields.REPLICATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsReplicate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsReplicateValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsReplicate { opt soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.GROUP_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsGroupId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsGroupId { opt soft "title" title, opt soft "type" type_, opt
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.STAGE_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsStageId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsStageId { opt soft "title" title, opt soft "type" type_, opt
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.SPRINT_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsSprintId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsSprintId { opt soft "title" title, opt soft "type" type_, opt
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.BACKLOG_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsBacklogId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsBacklogId { opt soft "title" title, opt soft "type" type_, opt
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.CREATED_BY` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsCreatedBy {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `required`: `boolean`, example only.
-		pub required: Option<bool>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsCreatedBy { opt soft "title" title, opt soft "type" type_, opt
-		soft "required" required, }
-	);
-	/// The object `tasks.fields.fields.CREATED_DATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsCreatedDate {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsCreatedDate { req soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.RESPONSIBLE_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsResponsibleId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `required`: `boolean`, example only.
-		pub required: Option<bool>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsResponsibleId { opt soft "title" title, opt soft "type" type_,
-		opt soft "required" required, }
-	);
-	/// The object `tasks.fields.fields.ACCOMPLICES` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAccomplices {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAccomplices { req soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.AUDITORS` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAuditors {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAuditors { req soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.CHANGED_BY` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsChangedBy {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsChangedBy { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.CHANGED_DATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsChangedDate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsChangedDate { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.STATUS_CHANGED_BY` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsStatusChangedBy {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsStatusChangedBy { opt soft "title" title, opt soft "type" type_,
-		}
-	);
-	/// The object `tasks.fields.fields.STATUS_CHANGED_DATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsStatusChangedDate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsStatusChangedDate { opt soft "title" title, opt soft "type"
-		type_, }
-	);
-	/// The object `tasks.fields.fields.CLOSED_BY` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsClosedBy {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsClosedBy { opt soft "title" title, opt soft "type" type_, req
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.CLOSED_DATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsClosedDate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsClosedDate { opt soft "title" title, opt soft "type" type_, req
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.ACTIVITY_DATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsActivityDate {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsActivityDate { req soft "title" title, opt soft "type" type_,
-		req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.DATE_START` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsDateStart {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsDateStart { opt soft "title" title, opt soft "type" type_, req
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.DEADLINE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsDeadline {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsDeadline { opt soft "title" title, opt soft "type" type_, req
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.START_DATE_PLAN` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsStartDatePlan {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsStartDatePlan { opt soft "title" title, opt soft "type" type_,
-		req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.END_DATE_PLAN` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsEndDatePlan {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsEndDatePlan { opt soft "title" title, opt soft "type" type_, req
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.GUID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsGuid {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsGuid { opt soft "title" title, opt soft "type" type_, req soft
-		"default" default, }
-	);
-	/// The object `tasks.fields.fields.XML_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsXmlId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsXmlId { opt soft "title" title, opt soft "type" type_, req soft
-		"default" default, }
-	);
-	/// The object `tasks.fields.fields.COMMENTS_COUNT` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsCommentsCount {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsCommentsCount { opt soft "title" title, opt soft "type" type_,
-		opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.SERVICE_COMMENTS_COUNT` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsServiceCommentsCount {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsServiceCommentsCount { req soft "title" title, opt soft "type"
-		type_, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.NEW_COMMENTS_COUNT` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsNewCommentsCount {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsNewCommentsCount { req soft "title" title, opt soft "type"
-		type_, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAllowChangeDeadlineValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAllowChangeDeadlineValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.ALLOW_CHANGE_DEADLINE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAllowChangeDeadline {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsAllowChangeDeadlineValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAllowChangeDeadline { req soft "title" title, opt soft "type"
-		type_, opt soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.ALLOW_TIME_TRACKING.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAllowTimeTrackingValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAllowTimeTrackingValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.ALLOW_TIME_TRACKING` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAllowTimeTracking {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsAllowTimeTrackingValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAllowTimeTracking { req soft "title" title, opt soft "type"
-		type_, opt soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.TASK_CONTROL.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsTaskControlValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsTaskControlValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.TASK_CONTROL` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsTaskControl {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsTaskControlValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsTaskControl { opt soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.ADD_IN_REPORT.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAddInReportValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAddInReportValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.ADD_IN_REPORT` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsAddInReport {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsAddInReportValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsAddInReport { opt soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsForkedByTemplateIdValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsForkedByTemplateIdValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.FORKED_BY_TEMPLATE_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsForkedByTemplateId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsForkedByTemplateIdValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsForkedByTemplateId { opt soft "title" title, opt soft "type"
-		type_, opt soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.TIME_ESTIMATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsTimeEstimate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsTimeEstimate { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.TIME_SPENT_IN_LOGS` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsTimeSpentInLogs {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsTimeSpentInLogs { opt soft "title" title, opt soft "type" type_,
-		}
-	);
-	/// The object `tasks.fields.fields.MATCH_WORK_TIME` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsMatchWorkTime {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsMatchWorkTime { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.FORUM_TOPIC_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsForumTopicId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsForumTopicId { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.FORUM_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsForumId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsForumId { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.SITE_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsSiteId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsSiteId { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.SUBORDINATE.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsSubordinateValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsSubordinateValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.SUBORDINATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsSubordinate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsSubordinateValues>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsSubordinate { opt soft "title" title, opt soft "type" type_, opt
-		soft "values" values, req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.FAVORITE.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsFavoriteValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsFavoriteValues { opt soft "Y" y, opt soft "N" n, });
-	/// The object `tasks.fields.fields.FAVORITE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsFavorite {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsFavoriteValues>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsFavorite { req soft "title" title, opt soft "type" type_, opt
-		soft "values" values, req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.EXCHANGE_MODIFIED` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsExchangeModified {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsExchangeModified { opt soft "title" title, opt soft "type"
-		type_, req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.EXCHANGE_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsExchangeId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsExchangeId { opt soft "title" title, opt soft "type" type_, req
-		soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.OUTLOOK_VERSION` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsOutlookVersion {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `any`, example only.
-		pub default: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsOutlookVersion { opt soft "title" title, opt soft "type" type_,
-		req soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.VIEWED_DATE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsViewedDate {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsViewedDate { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.SORTING` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsSorting {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsSorting { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.DURATION_PLAN` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsDurationPlan {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsDurationPlan { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.DURATION_FACT` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsDurationFact {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsDurationFact { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.CHECKLIST` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsChecklist {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsChecklist { req soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.DURATION_TYPE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsDurationType {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `string[]`, example only.
-		pub values: Vec<String>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsDurationType { opt soft "title" title, opt soft "type" type_,
-		req soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.IS_MUTED.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsIsMutedValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsIsMutedValues { opt soft "Y" y, opt soft "N" n, });
-	/// The object `tasks.fields.fields.IS_MUTED` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsIsMuted {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsIsMutedValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsIsMuted { req soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.IS_PINNED.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsIsPinnedValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsFieldsIsPinnedValues { opt soft "Y" y, opt soft "N" n, });
-	/// The object `tasks.fields.fields.IS_PINNED` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsIsPinned {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsIsPinnedValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsIsPinned { req soft "title" title, opt soft "type" type_, opt
-		soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.IS_PINNED_IN_GROUP.values` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsIsPinnedInGroupValues {
-		/// `Y`: `string`, example only.
-		pub y: Option<String>,
-		/// `N`: `string`, example only.
-		pub n: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsIsPinnedInGroupValues { opt soft "Y" y, opt soft "N" n, }
-	);
-	/// The object `tasks.fields.fields.IS_PINNED_IN_GROUP` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsIsPinnedInGroup {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `values`: `object`, example only.
-		pub values: Option<TasksFieldsFieldsIsPinnedInGroupValues>,
-		/// `default`: `string`, example only.
-		pub default: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsIsPinnedInGroup { req soft "title" title, opt soft "type" type_,
-		opt soft "values" values, opt soft "default" default, }
-	);
-	/// The object `tasks.fields.fields.FLOW_ID` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsFlowId {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// `default`: `integer`, example only.
-		pub default: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsFlowId { opt soft "title" title, opt soft "type" type_, opt soft
-		"default" default, }
-	);
-	/// The object `tasks.fields.fields.UF_CRM_TASK` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsUfCrmTask {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsUfCrmTask { opt soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.UF_TASK_WEBDAV_FILES` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsUfTaskWebdavFiles {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsUfTaskWebdavFiles { opt soft "title" title, opt soft "type"
-		type_, }
-	);
-	/// The object `tasks.fields.fields.UF_MAIL_MESSAGE` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsUfMailMessage {
-		/// `title`: `any`, example only.
-		pub title: ::serde_json::Value,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsUfMailMessage { req soft "title" title, opt soft "type" type_, }
-	);
-	/// The object `tasks.fields.fields.UF_NEW_TASKS_FIELD` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFieldsUfNewTasksField {
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// `type`: `string`, example only.
-		pub type_: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFieldsUfNewTasksField { opt soft "title" title, opt soft "type" type_,
-		}
-	);
-	/// The object `tasks.fields.fields` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsFields {
-		/// `ID`: `object`, example only.
-		pub id: Option<TasksFieldsFieldsId>,
-		/// `PARENT_ID`: `object`, example only.
-		pub parent_id: Option<TasksFieldsFieldsParentId>,
-		/// `TITLE`: `object`, example only.
-		pub title: Option<TasksFieldsFieldsTitle>,
-		/// `DESCRIPTION`: `object`, example only.
-		pub description: Option<TasksFieldsFieldsDescription>,
-		/// `MARK`: `object`, example only.
-		pub mark: Option<TasksFieldsFieldsMark>,
-		/// `PRIORITY`: `object`, example only.
-		pub priority: Option<TasksFieldsFieldsPriority>,
-		/// `STATUS`: `object`, example only.
-		pub status: Option<TasksFieldsFieldsStatus>,
-		/// `MULTITASK`: `object`, example only.
-		pub multitask: Option<TasksFieldsFieldsMultitask>,
-		/// `NOT_VIEWED`: `object`, example only.
-		pub not_viewed: Option<TasksFieldsFieldsNotViewed>,
-		/// `REPLICATE`: `object`, example only.
-		pub replicate: Option<TasksFieldsFieldsReplicate>,
-		/// `GROUP_ID`: `object`, example only.
-		pub group_id: Option<TasksFieldsFieldsGroupId>,
-		/// `STAGE_ID`: `object`, example only.
-		pub stage_id: Option<TasksFieldsFieldsStageId>,
-		/// `SPRINT_ID`: `object`, example only.
-		pub sprint_id: Option<TasksFieldsFieldsSprintId>,
-		/// `BACKLOG_ID`: `object`, example only.
-		pub backlog_id: Option<TasksFieldsFieldsBacklogId>,
-		/// `CREATED_BY`: `object`, example only.
-		pub created_by: Option<TasksFieldsFieldsCreatedBy>,
-		/// `CREATED_DATE`: `object`, example only.
-		pub created_date: Option<TasksFieldsFieldsCreatedDate>,
-		/// `RESPONSIBLE_ID`: `object`, example only.
-		pub responsible_id: Option<TasksFieldsFieldsResponsibleId>,
-		/// `ACCOMPLICES`: `object`, example only.
-		pub accomplices: Option<TasksFieldsFieldsAccomplices>,
-		/// `AUDITORS`: `object`, example only.
-		pub auditors: Option<TasksFieldsFieldsAuditors>,
-		/// `CHANGED_BY`: `object`, example only.
-		pub changed_by: Option<TasksFieldsFieldsChangedBy>,
-		/// `CHANGED_DATE`: `object`, example only.
-		pub changed_date: Option<TasksFieldsFieldsChangedDate>,
-		/// `STATUS_CHANGED_BY`: `object`, example only.
-		pub status_changed_by: Option<TasksFieldsFieldsStatusChangedBy>,
-		/// `STATUS_CHANGED_DATE`: `object`, example only.
-		pub status_changed_date: Option<TasksFieldsFieldsStatusChangedDate>,
-		/// `CLOSED_BY`: `object`, example only.
-		pub closed_by: Option<TasksFieldsFieldsClosedBy>,
-		/// `CLOSED_DATE`: `object`, example only.
-		pub closed_date: Option<TasksFieldsFieldsClosedDate>,
-		/// `ACTIVITY_DATE`: `object`, example only.
-		pub activity_date: Option<TasksFieldsFieldsActivityDate>,
-		/// `DATE_START`: `object`, example only.
-		pub date_start: Option<TasksFieldsFieldsDateStart>,
-		/// `DEADLINE`: `object`, example only.
-		pub deadline: Option<TasksFieldsFieldsDeadline>,
-		/// `START_DATE_PLAN`: `object`, example only.
-		pub start_date_plan: Option<TasksFieldsFieldsStartDatePlan>,
-		/// `END_DATE_PLAN`: `object`, example only.
-		pub end_date_plan: Option<TasksFieldsFieldsEndDatePlan>,
-		/// `GUID`: `object`, example only.
-		pub guid: Option<TasksFieldsFieldsGuid>,
-		/// `XML_ID`: `object`, example only.
-		pub xml_id: Option<TasksFieldsFieldsXmlId>,
-		/// `COMMENTS_COUNT`: `object`, example only.
-		pub comments_count: Option<TasksFieldsFieldsCommentsCount>,
-		/// `SERVICE_COMMENTS_COUNT`: `object`, example only.
-		pub service_comments_count: Option<TasksFieldsFieldsServiceCommentsCount>,
-		/// `NEW_COMMENTS_COUNT`: `object`, example only.
-		pub new_comments_count: Option<TasksFieldsFieldsNewCommentsCount>,
-		/// `ALLOW_CHANGE_DEADLINE`: `object`, example only.
-		pub allow_change_deadline: Option<TasksFieldsFieldsAllowChangeDeadline>,
-		/// `ALLOW_TIME_TRACKING`: `object`, example only.
-		pub allow_time_tracking: Option<TasksFieldsFieldsAllowTimeTracking>,
-		/// `TASK_CONTROL`: `object`, example only.
-		pub task_control: Option<TasksFieldsFieldsTaskControl>,
-		/// `ADD_IN_REPORT`: `object`, example only.
-		pub add_in_report: Option<TasksFieldsFieldsAddInReport>,
-		/// `FORKED_BY_TEMPLATE_ID`: `object`, example only.
-		pub forked_by_template_id: Option<TasksFieldsFieldsForkedByTemplateId>,
-		/// `TIME_ESTIMATE`: `object`, example only.
-		pub time_estimate: Option<TasksFieldsFieldsTimeEstimate>,
-		/// `TIME_SPENT_IN_LOGS`: `object`, example only.
-		pub time_spent_in_logs: Option<TasksFieldsFieldsTimeSpentInLogs>,
-		/// `MATCH_WORK_TIME`: `object`, example only.
-		pub match_work_time: Option<TasksFieldsFieldsMatchWorkTime>,
-		/// `FORUM_TOPIC_ID`: `object`, example only.
-		pub forum_topic_id: Option<TasksFieldsFieldsForumTopicId>,
-		/// `FORUM_ID`: `object`, example only.
-		pub forum_id: Option<TasksFieldsFieldsForumId>,
-		/// `SITE_ID`: `object`, example only.
-		pub site_id: Option<TasksFieldsFieldsSiteId>,
-		/// `SUBORDINATE`: `object`, example only.
-		pub subordinate: Option<TasksFieldsFieldsSubordinate>,
-		/// `FAVORITE`: `object`, example only.
-		pub favorite: Option<TasksFieldsFieldsFavorite>,
-		/// `EXCHANGE_MODIFIED`: `object`, example only.
-		pub exchange_modified: Option<TasksFieldsFieldsExchangeModified>,
-		/// `EXCHANGE_ID`: `object`, example only.
-		pub exchange_id: Option<TasksFieldsFieldsExchangeId>,
-		/// `OUTLOOK_VERSION`: `object`, example only.
-		pub outlook_version: Option<TasksFieldsFieldsOutlookVersion>,
-		/// `VIEWED_DATE`: `object`, example only.
-		pub viewed_date: Option<TasksFieldsFieldsViewedDate>,
-		/// `SORTING`: `object`, example only.
-		pub sorting: Option<TasksFieldsFieldsSorting>,
-		/// `DURATION_PLAN`: `object`, example only.
-		pub duration_plan: Option<TasksFieldsFieldsDurationPlan>,
-		/// `DURATION_FACT`: `object`, example only.
-		pub duration_fact: Option<TasksFieldsFieldsDurationFact>,
-		/// `CHECKLIST`: `object`, example only.
-		pub checklist: Option<TasksFieldsFieldsChecklist>,
-		/// `DURATION_TYPE`: `object`, example only.
-		pub duration_type: Option<TasksFieldsFieldsDurationType>,
-		/// `IS_MUTED`: `object`, example only.
-		pub is_muted: Option<TasksFieldsFieldsIsMuted>,
-		/// `IS_PINNED`: `object`, example only.
-		pub is_pinned: Option<TasksFieldsFieldsIsPinned>,
-		/// `IS_PINNED_IN_GROUP`: `object`, example only.
-		pub is_pinned_in_group: Option<TasksFieldsFieldsIsPinnedInGroup>,
-		/// `FLOW_ID`: `object`, example only.
-		pub flow_id: Option<TasksFieldsFieldsFlowId>,
-		/// `UF_CRM_TASK`: `object`, example only.
-		pub uf_crm_task: Option<TasksFieldsFieldsUfCrmTask>,
-		/// `UF_TASK_WEBDAV_FILES`: `object`, example only.
-		pub uf_task_webdav_files: Option<TasksFieldsFieldsUfTaskWebdavFiles>,
-		/// `UF_MAIL_MESSAGE`: `object`, example only.
-		pub uf_mail_message: Option<TasksFieldsFieldsUfMailMessage>,
-		/// `UF_NEW_TASKS_FIELD`: `object`, example only.
-		pub uf_new_tasks_field: Option<TasksFieldsFieldsUfNewTasksField>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsFields { opt soft "ID" id, opt soft "PARENT_ID" parent_id, opt soft
-		"TITLE" title, opt soft "DESCRIPTION" description, opt soft "MARK" mark, opt soft
-		"PRIORITY" priority, opt soft "STATUS" status, opt soft "MULTITASK" multitask,
-		opt soft "NOT_VIEWED" not_viewed, opt soft "REPLICATE" replicate, opt soft
-		"GROUP_ID" group_id, opt soft "STAGE_ID" stage_id, opt soft "SPRINT_ID"
-		sprint_id, opt soft "BACKLOG_ID" backlog_id, opt soft "CREATED_BY" created_by,
-		opt soft "CREATED_DATE" created_date, opt soft "RESPONSIBLE_ID" responsible_id,
-		opt soft "ACCOMPLICES" accomplices, opt soft "AUDITORS" auditors, opt soft
-		"CHANGED_BY" changed_by, opt soft "CHANGED_DATE" changed_date, opt soft
-		"STATUS_CHANGED_BY" status_changed_by, opt soft "STATUS_CHANGED_DATE"
-		status_changed_date, opt soft "CLOSED_BY" closed_by, opt soft "CLOSED_DATE"
-		closed_date, opt soft "ACTIVITY_DATE" activity_date, opt soft "DATE_START"
-		date_start, opt soft "DEADLINE" deadline, opt soft "START_DATE_PLAN"
-		start_date_plan, opt soft "END_DATE_PLAN" end_date_plan, opt soft "GUID" guid,
-		opt soft "XML_ID" xml_id, opt soft "COMMENTS_COUNT" comments_count, opt soft
-		"SERVICE_COMMENTS_COUNT" service_comments_count, opt soft "NEW_COMMENTS_COUNT"
-		new_comments_count, opt soft "ALLOW_CHANGE_DEADLINE" allow_change_deadline, opt
-		soft "ALLOW_TIME_TRACKING" allow_time_tracking, opt soft "TASK_CONTROL"
-		task_control, opt soft "ADD_IN_REPORT" add_in_report, opt soft
-		"FORKED_BY_TEMPLATE_ID" forked_by_template_id, opt soft "TIME_ESTIMATE"
-		time_estimate, opt soft "TIME_SPENT_IN_LOGS" time_spent_in_logs, opt soft
-		"MATCH_WORK_TIME" match_work_time, opt soft "FORUM_TOPIC_ID" forum_topic_id, opt
-		soft "FORUM_ID" forum_id, opt soft "SITE_ID" site_id, opt soft "SUBORDINATE"
-		subordinate, opt soft "FAVORITE" favorite, opt soft "EXCHANGE_MODIFIED"
-		exchange_modified, opt soft "EXCHANGE_ID" exchange_id, opt soft "OUTLOOK_VERSION"
-		outlook_version, opt soft "VIEWED_DATE" viewed_date, opt soft "SORTING" sorting,
-		opt soft "DURATION_PLAN" duration_plan, opt soft "DURATION_FACT" duration_fact,
-		opt soft "CHECKLIST" checklist, opt soft "DURATION_TYPE" duration_type, opt soft
-		"IS_MUTED" is_muted, opt soft "IS_PINNED" is_pinned, opt soft
-		"IS_PINNED_IN_GROUP" is_pinned_in_group, opt soft "FLOW_ID" flow_id, opt soft
-		"UF_CRM_TASK" uf_crm_task, opt soft "UF_TASK_WEBDAV_FILES" uf_task_webdav_files,
-		opt soft "UF_MAIL_MESSAGE" uf_mail_message, opt soft "UF_NEW_TASKS_FIELD"
-		uf_new_tasks_field, }
-	);
-	/// The object `tasks.fields.counter.counters` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsCounterCounters {
-		/// `expired`: `integer`, example only.
-		pub expired: Option<i64>,
-		/// `newComments`: `integer`, example only.
-		pub new_comments: Option<i64>,
-		/// `projectExpired`: `integer`, example only.
-		pub project_expired: Option<i64>,
-		/// `projectNewComments`: `integer`, example only.
-		pub project_new_comments: Option<i64>,
-		/// `mutedExpired`: `integer`, example only.
-		pub muted_expired: Option<i64>,
-		/// `mutedNewComments`: `integer`, example only.
-		pub muted_new_comments: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsCounterCounters { opt soft "expired" expired, opt soft "newComments"
-		new_comments, opt soft "projectExpired" project_expired, opt soft
-		"projectNewComments" project_new_comments, opt soft "mutedExpired" muted_expired,
-		opt soft "mutedNewComments" muted_new_comments, }
-	);
-	/// The object `tasks.fields.counter` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsCounter {
-		/// `counters`: `object`, example only.
-		pub counters: Option<TasksFieldsCounterCounters>,
-		/// `color`: `string`, example only.
-		pub color: Option<String>,
-		/// `value`: `integer`, example only.
-		pub value: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		TasksFieldsCounter { opt soft "counters" counters, opt soft "color" color, opt
-		soft "value" value, }
-	);
-	/// The object `tasks.fields.tags.<key>` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsTagsKey {
-		/// `id`: `integer`, example only.
-		pub id: Option<i64>,
-		/// `title`: `string`, example only.
-		pub title: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsTagsKey { opt soft "id" id, opt soft "title" title, });
-	/// The object `tasks.fields.tags` of `tasks.fields`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct TasksFieldsTags {
-		/// `<key>`: `object`, example only.
-		///
-		/// Stands for every key matching `*`: one entry per key.
-		pub key: ::std::collections::BTreeMap<String, TasksFieldsTagsKey>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(TasksFieldsTags { rest soft_pattern "*" key, });
 	/// The entity `tasks.fields`, one type wherever a result holds it.
 	///
-	/// In the results of `tasks.task.add`, `tasks.task.approve`, `tasks.task.complete`, `tasks.task.defer`, `tasks.task.delegate`, `tasks.task.disapprove`, `tasks.task.get`, `tasks.task.getFields` and 12 more.
+	/// In the results of `tasks.task.add`, `tasks.task.approve`, `tasks.task.complete`, `tasks.task.defer`, `tasks.task.delegate`, `tasks.task.disapprove`, `tasks.task.get`, `tasks.task.getaccess` and 11 more.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct TasksFields {
@@ -9449,28 +18721,6 @@ pub mod tasks_fields {
 		///
 		/// Stands for every key matching `UF_*`: one entry per key.
 		pub uf: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-		/// `fields`: `object`, example only.
-		pub fields: Option<TasksFieldsFields>,
-		/// `lengthDeadline`: `string`, example only.
-		pub length_deadline: Option<String>,
-		/// `taskRequireResult`: `string`, example only.
-		pub task_require_result: Option<String>,
-		/// `taskHasOpenResult`: `string`, example only.
-		pub task_has_open_result: Option<String>,
-		/// `taskHasResult`: `string`, example only.
-		pub task_has_result: Option<String>,
-		/// `timeElapsed`: `any`, example only.
-		pub time_elapsed: ::serde_json::Value,
-		/// `timerIsRunningForCurrentUser`: `string`, example only.
-		pub timer_is_running_for_current_user: Option<String>,
-		/// `parsedDescription`: `string`, example only.
-		pub parsed_description: Option<String>,
-		/// `counter`: `object`, example only.
-		pub counter: Option<TasksFieldsCounter>,
-		/// `tags`: `object`, example only.
-		pub tags: Option<TasksFieldsTags>,
-		/// `subStatus`: `string`, example only.
-		pub sub_status: Option<String>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -9511,15 +18761,1672 @@ pub mod tasks_fields {
 		new_comments_count, opt field "action" action, opt field "checkListTree"
 		check_list_tree, opt field "checkListCanAdd" check_list_can_add, req field
 		"ufCrmTask" uf_crm_task, req field "ufTaskWebdavFiles" uf_task_webdav_files, opt
-		field "ufMailMessage" uf_mail_message, opt soft "fields" fields, opt soft
-		"lengthDeadline" length_deadline, opt soft "taskRequireResult"
-		task_require_result, opt soft "taskHasOpenResult" task_has_open_result, opt soft
-		"taskHasResult" task_has_result, req soft "timeElapsed" time_elapsed, opt soft
-		"timerIsRunningForCurrentUser" timer_is_running_for_current_user, opt soft
-		"parsedDescription" parsed_description, opt soft "counter" counter, opt soft
-		"tags" tags, opt soft "subStatus" sub_status, rest pattern "UF_*" uf, }
+		field "ufMailMessage" uf_mail_message, rest pattern "UF_*" uf, }
 	);
 	deserialize_via_from_value!(TasksFields);
 }
-#[cfg(feature = "task")]
+#[cfg(any(feature = "task", feature = "tasks"))]
 pub use tasks_fields::TasksFields;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.flow.Flow`.
+pub mod tasks_flow_flow {
+	/// The entity `tasks.flow.Flow`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.flow.Flow.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksFlowFlow {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `creatorId`: `integer`.
+		pub creator_id: Option<i64>,
+		/// `ownerId`: `integer`.
+		pub owner_id: Option<i64>,
+		/// `groupId`: `integer`.
+		pub group_id: Option<i64>,
+		/// `templateId`: `integer`.
+		pub template_id: Option<i64>,
+		/// `efficiency`: `integer`.
+		pub efficiency: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `plannedCompletionTime`: `integer`.
+		pub planned_completion_time: Option<i64>,
+		/// `activity`: `string`.
+		pub activity: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `description`: `string`.
+		pub description: Option<String>,
+		/// `distributionType`: `string`.
+		pub distribution_type: Option<String>,
+		/// `responsibleList`: `array`.
+		pub responsible_list: Vec<::serde_json::Value>,
+		/// `demo`: `boolean`.
+		pub demo: Option<bool>,
+		/// `responsibleCanChangeDeadline`: `boolean`.
+		pub responsible_can_change_deadline: Option<bool>,
+		/// `matchWorkTime`: `boolean`.
+		pub match_work_time: Option<bool>,
+		/// `taskControl`: `boolean`.
+		pub task_control: Option<bool>,
+		/// `notifyAtHalfTime`: `boolean`.
+		pub notify_at_half_time: Option<bool>,
+		/// `notifyOnQueueOverflow`: `integer`.
+		pub notify_on_queue_overflow: Option<i64>,
+		/// `notifyOnTasksInProgressOverflow`: `integer`.
+		pub notify_on_tasks_in_progress_overflow: Option<i64>,
+		/// `notifyWhenEfficiencyDecreases`: `integer`.
+		pub notify_when_efficiency_decreases: Option<i64>,
+		/// `taskCreators`: `object`.
+		pub task_creators: ::serde_json::Value,
+		/// `team`: `object`.
+		pub team: ::serde_json::Value,
+		/// `trialFeatureEnabled`: `boolean`.
+		pub trial_feature_enabled: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksFlowFlow { opt field "id" id, opt field "creatorId" creator_id, opt field
+		"ownerId" owner_id, opt field "groupId" group_id, opt field "templateId"
+		template_id, opt field "efficiency" efficiency, opt field "active" active, opt
+		field "plannedCompletionTime" planned_completion_time, opt field "activity"
+		activity, opt field "name" name, opt field "description" description, opt field
+		"distributionType" distribution_type, req field "responsibleList"
+		responsible_list, opt field "demo" demo, opt field "responsibleCanChangeDeadline"
+		responsible_can_change_deadline, opt field "matchWorkTime" match_work_time, opt
+		field "taskControl" task_control, opt field "notifyAtHalfTime"
+		notify_at_half_time, opt field "notifyOnQueueOverflow" notify_on_queue_overflow,
+		opt field "notifyOnTasksInProgressOverflow" notify_on_tasks_in_progress_overflow,
+		opt field "notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases, req
+		field "taskCreators" task_creators, req field "team" team, opt field
+		"trialFeatureEnabled" trial_feature_enabled, }
+	);
+	deserialize_via_from_value!(TasksFlowFlow);
+}
+#[cfg(feature = "task")]
+pub use tasks_flow_flow::TasksFlowFlow;
+#[cfg(feature = "tasks")]
+/// Types of the entity `tasks.task.result.item`.
+pub mod tasks_task_result_item {
+	/// Allowed values of `tasks.task.result.item.status` in `tasks.task.result.item`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TasksTaskResultItemStatus {
+		/// `open`
+		Open,
+		/// `closed`
+		Closed,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(TasksTaskResultItemStatus { Open = "open", Closed = "closed" });
+	/// The object `tasks.task.result.item.rights` of `tasks.task.result.item`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksTaskResultItemRights {
+		/// `edit`: `boolean`.
+		pub edit: Option<bool>,
+		/// `remove`: `boolean`.
+		pub remove: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksTaskResultItemRights { opt field "edit" edit, opt field "remove" remove, }
+	);
+	/// The entity `tasks.task.result.item`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.task.result.add`, `tasks.task.result.addfromchatmessage`, `tasks.task.result.list`, `tasks.task.result.update`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksTaskResultItem {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `taskId`: `integer`.
+		pub task_id: Option<i64>,
+		/// `text`: `string`.
+		pub text: Option<String>,
+		/// `authorId`: `integer`.
+		pub author_id: Option<i64>,
+		/// `createdAt`: `datetime`.
+		pub created_at: Option<::bitrix24_runtime::DateTime>,
+		/// `updatedAt`: `datetime`.
+		pub updated_at: Option<::bitrix24_runtime::DateTime>,
+		/// `status`: `string`.
+		///
+		/// Values: `open`, `closed`.
+		pub status: Option<TasksTaskResultItemStatus>,
+		/// `fileIds`: `array`.
+		pub file_ids: Vec<::serde_json::Value>,
+		/// `rights`: `object`.
+		pub rights: Option<TasksTaskResultItemRights>,
+		/// `messageId`: `integer`.
+		pub message_id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksTaskResultItem { opt field "id" id, opt field "taskId" task_id, opt field
+		"text" text, opt field "authorId" author_id, opt field "createdAt" created_at,
+		opt field "updatedAt" updated_at, opt field "status" status, req field "fileIds"
+		file_ids, opt field "rights" rights, opt field "messageId" message_id, }
+	);
+	deserialize_via_from_value!(TasksTaskResultItem);
+}
+#[cfg(feature = "tasks")]
+pub use tasks_task_result_item::TasksTaskResultItem;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.template`.
+pub mod tasks_template {
+	/// The entity `tasks.template`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.template.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksTemplate {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `TITLE`: `string`.
+		pub title: Option<String>,
+		/// `DESCRIPTION`: `string`.
+		pub description: Option<String>,
+		/// `DESCRIPTION_IN_BBCODE`: `string`.
+		pub description_in_bbcode: Option<String>,
+		/// `PRIORITY`: `integer`.
+		pub priority: Option<i64>,
+		/// `STATUS`: `integer`.
+		pub status: Option<i64>,
+		/// `STAGE_ID`: `integer`.
+		pub stage_id: Option<i64>,
+		/// `RESPONSIBLE_ID`: `integer`.
+		pub responsible_id: Option<i64>,
+		/// `DEADLINE_AFTER`: `datetime`.
+		pub deadline_after: Option<::bitrix24_runtime::DateTime>,
+		/// `START_DATE_PLAN_AFTER`: `string`.
+		pub start_date_plan_after: Option<String>,
+		/// `END_DATE_PLAN_AFTER`: `string`.
+		pub end_date_plan_after: Option<String>,
+		/// `REPLICATE`: `string`.
+		pub replicate: Option<String>,
+		/// `CREATED_BY`: `integer`.
+		pub created_by: Option<i64>,
+		/// `XML_ID`: `string`.
+		pub xml_id: Option<String>,
+		/// `ALLOW_CHANGE_DEADLINE`: `string`.
+		pub allow_change_deadline: Option<String>,
+		/// `ALLOW_TIME_TRACKING`: `string`.
+		pub allow_time_tracking: Option<String>,
+		/// `TASK_CONTROL`: `string`.
+		pub task_control: Option<String>,
+		/// `ADD_IN_REPORT`: `string`.
+		pub add_in_report: Option<String>,
+		/// `GROUP_ID`: `integer`.
+		pub group_id: Option<i64>,
+		/// `PARENT_ID`: `integer`.
+		pub parent_id: Option<i64>,
+		/// `MULTITASK`: `string`.
+		pub multitask: Option<String>,
+		/// `SITE_ID`: `string`.
+		pub site_id: Option<String>,
+		/// `ACCOMPLICES`: `string`.
+		pub accomplices: Option<String>,
+		/// `AUDITORS`: `string`.
+		pub auditors: Option<String>,
+		/// `RESPONSIBLES`: `string`.
+		pub responsibles: Option<String>,
+		/// `FILES`: `array`.
+		pub files: Vec<::serde_json::Value>,
+		/// `TAGS`: `array`.
+		pub tags: Vec<::serde_json::Value>,
+		/// `DEPENDS_ON`: `array`.
+		pub depends_on: Vec<::serde_json::Value>,
+		/// `MATCH_WORK_TIME`: `string`.
+		pub match_work_time: Option<String>,
+		/// `TASK_ID`: `integer`.
+		pub task_id: Option<i64>,
+		/// `TPARAM_TYPE`: `integer`.
+		pub tparam_type: Option<i64>,
+		/// `TPARAM_REPLICATION_COUNT`: `integer`.
+		pub tparam_replication_count: Option<i64>,
+		/// `REPLICATE_PARAMS`: `string`.
+		pub replicate_params: Option<String>,
+		/// `BASE_TEMPLATE_ID`: `integer`.
+		pub base_template_id: Option<i64>,
+		/// `TEMPLATE_CHILDREN_COUNT`: `integer`.
+		pub template_children_count: Option<i64>,
+		/// `CREATED_BY_NAME`: `string`.
+		pub created_by_name: Option<String>,
+		/// `CREATED_BY_LAST_NAME`: `string`.
+		pub created_by_last_name: Option<String>,
+		/// `CREATED_BY_SECOND_NAME`: `string`.
+		pub created_by_second_name: Option<String>,
+		/// `CREATED_BY_LOGIN`: `string`.
+		pub created_by_login: Option<String>,
+		/// `CREATED_BY_WORK_POSITION`: `string`.
+		pub created_by_work_position: Option<String>,
+		/// `CREATED_BY_PHOTO`: `integer`.
+		pub created_by_photo: Option<i64>,
+		/// `RESPONSIBLE_NAME`: `string`.
+		pub responsible_name: Option<String>,
+		/// `RESPONSIBLE_LAST_NAME`: `string`.
+		pub responsible_last_name: Option<String>,
+		/// `RESPONSIBLE_SECOND_NAME`: `string`.
+		pub responsible_second_name: Option<String>,
+		/// `RESPONSIBLE_LOGIN`: `string`.
+		pub responsible_login: Option<String>,
+		/// `RESPONSIBLE_WORK_POSITION`: `string`.
+		pub responsible_work_position: Option<String>,
+		/// `RESPONSIBLE_PHOTO`: `integer`.
+		pub responsible_photo: Option<i64>,
+		/// `SCENARIO`: `string`.
+		pub scenario: Option<String>,
+		/// `UF_CRM_TASK`: `array`.
+		pub uf_crm_task: Vec<::serde_json::Value>,
+		/// `UF_TASK_WEBDAV_FILES`: `array`.
+		pub uf_task_webdav_files: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksTemplate { opt field "ID" id, opt field "TITLE" title, opt field
+		"DESCRIPTION" description, opt field "DESCRIPTION_IN_BBCODE"
+		description_in_bbcode, opt field "PRIORITY" priority, opt field "STATUS" status,
+		opt field "STAGE_ID" stage_id, opt field "RESPONSIBLE_ID" responsible_id, opt
+		field "DEADLINE_AFTER" deadline_after, opt field "START_DATE_PLAN_AFTER"
+		start_date_plan_after, opt field "END_DATE_PLAN_AFTER" end_date_plan_after, opt
+		field "REPLICATE" replicate, opt field "CREATED_BY" created_by, opt field
+		"XML_ID" xml_id, opt field "ALLOW_CHANGE_DEADLINE" allow_change_deadline, opt
+		field "ALLOW_TIME_TRACKING" allow_time_tracking, opt field "TASK_CONTROL"
+		task_control, opt field "ADD_IN_REPORT" add_in_report, opt field "GROUP_ID"
+		group_id, opt field "PARENT_ID" parent_id, opt field "MULTITASK" multitask, opt
+		field "SITE_ID" site_id, opt field "ACCOMPLICES" accomplices, opt field
+		"AUDITORS" auditors, opt field "RESPONSIBLES" responsibles, req field "FILES"
+		files, req field "TAGS" tags, req field "DEPENDS_ON" depends_on, opt field
+		"MATCH_WORK_TIME" match_work_time, opt field "TASK_ID" task_id, opt field
+		"TPARAM_TYPE" tparam_type, opt field "TPARAM_REPLICATION_COUNT"
+		tparam_replication_count, opt field "REPLICATE_PARAMS" replicate_params, opt
+		field "BASE_TEMPLATE_ID" base_template_id, opt field "TEMPLATE_CHILDREN_COUNT"
+		template_children_count, opt field "CREATED_BY_NAME" created_by_name, opt field
+		"CREATED_BY_LAST_NAME" created_by_last_name, opt field "CREATED_BY_SECOND_NAME"
+		created_by_second_name, opt field "CREATED_BY_LOGIN" created_by_login, opt field
+		"CREATED_BY_WORK_POSITION" created_by_work_position, opt field "CREATED_BY_PHOTO"
+		created_by_photo, opt field "RESPONSIBLE_NAME" responsible_name, opt field
+		"RESPONSIBLE_LAST_NAME" responsible_last_name, opt field
+		"RESPONSIBLE_SECOND_NAME" responsible_second_name, opt field "RESPONSIBLE_LOGIN"
+		responsible_login, opt field "RESPONSIBLE_WORK_POSITION"
+		responsible_work_position, opt field "RESPONSIBLE_PHOTO" responsible_photo, opt
+		field "SCENARIO" scenario, req field "UF_CRM_TASK" uf_crm_task, req field
+		"UF_TASK_WEBDAV_FILES" uf_task_webdav_files, }
+	);
+	deserialize_via_from_value!(TasksTemplate);
+}
+#[cfg(feature = "task")]
+pub use tasks_template::TasksTemplate;
+#[cfg(feature = "task")]
+/// Types of the entity `tasks.template.checklist`.
+pub mod tasks_template_checklist {
+	/// Allowed values of `tasks.template.checklist.members.type` in `tasks.template.checklist`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TasksTemplateChecklistMembersType {
+		/// `A`
+		A,
+		/// `U`
+		U,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(TasksTemplateChecklistMembersType { A = "A", U = "U" });
+	/// Allowed values of `tasks.template.checklist.members.personalGender` in `tasks.template.checklist`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TasksTemplateChecklistMembersPersonalGender {
+		/// `M`
+		M,
+		/// `F`
+		F,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(TasksTemplateChecklistMembersPersonalGender { M = "M", F = "F" });
+	/// The object `tasks.template.checklist.members` of `tasks.template.checklist`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksTemplateChecklistMembers {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `type`: `string`.
+		///
+		/// Values: `A`, `U`.
+		pub type_: Option<TasksTemplateChecklistMembersType>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `personalPhoto`: `string`.
+		pub personal_photo: Option<String>,
+		/// `personalGender`: `string`.
+		///
+		/// Values: `M`, `F`.
+		pub personal_gender: Option<TasksTemplateChecklistMembersPersonalGender>,
+		/// `image`: `string`.
+		pub image: Option<String>,
+		/// `isCollaber`: `boolean`.
+		pub is_collaber: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksTemplateChecklistMembers { opt field "id" id, opt field "type" type_, opt
+		field "name" name, opt field "personalPhoto" personal_photo, opt field
+		"personalGender" personal_gender, opt field "image" image, opt field "isCollaber"
+		is_collaber, }
+	);
+	/// The object `tasks.template.checklist.attachments` of `tasks.template.checklist`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksTemplateChecklistAttachments {
+		/// `attachmentId`: `string`.
+		pub attachment_id: Option<String>,
+		/// `<key>`: `string`, example only.
+		///
+		/// Stands for every key matching `*`: one entry per key.
+		pub key: ::std::collections::BTreeMap<String, String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksTemplateChecklistAttachments { opt field "attachmentId" attachment_id, rest
+		soft_pattern "*" key, }
+	);
+	/// The entity `tasks.template.checklist`, one type wherever a result holds it.
+	///
+	/// In the results of `tasks.template.checklist.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TasksTemplateChecklist {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `copiedId`: `integer`.
+		pub copied_id: Option<i64>,
+		/// `userId`: `integer`.
+		pub user_id: Option<i64>,
+		/// `createdBy`: `integer`.
+		pub created_by: Option<i64>,
+		/// `parentId`: `integer`.
+		pub parent_id: Option<i64>,
+		/// `title`: `string`.
+		pub title: Option<String>,
+		/// `sortIndex`: `integer`.
+		pub sort_index: Option<i64>,
+		/// `displaySortIndex`: `string`.
+		pub display_sort_index: Option<String>,
+		/// `isComplete`: `boolean`.
+		pub is_complete: Option<bool>,
+		/// `isImportant`: `boolean`.
+		pub is_important: Option<bool>,
+		/// `completedCount`: `integer`.
+		pub completed_count: Option<i64>,
+		/// `members`: `array`.
+		pub members: Vec<TasksTemplateChecklistMembers>,
+		/// `attachments`: `object`.
+		pub attachments: Option<TasksTemplateChecklistAttachments>,
+		/// `nodeId`: `integer`.
+		pub node_id: Option<i64>,
+		/// `templateId`: `integer`.
+		pub template_id: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TasksTemplateChecklist { opt field "id" id, opt field "copiedId" copied_id, opt
+		field "userId" user_id, opt field "createdBy" created_by, opt field "parentId"
+		parent_id, opt field "title" title, opt field "sortIndex" sort_index, opt field
+		"displaySortIndex" display_sort_index, opt field "isComplete" is_complete, opt
+		field "isImportant" is_important, opt field "completedCount" completed_count, req
+		field "members" members, opt field "attachments" attachments, opt field "nodeId"
+		node_id, opt field "templateId" template_id, }
+	);
+	deserialize_via_from_value!(TasksTemplateChecklist);
+}
+#[cfg(feature = "task")]
+pub use tasks_template_checklist::TasksTemplateChecklist;
+#[cfg(feature = "timeman")]
+/// Types of the entity `timeman.schedule`.
+pub mod timeman_schedule {
+	/// Allowed values of `timeman.schedule.SCHEDULE_TYPE` in `timeman.schedule`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanScheduleScheduleType {
+		/// `FIXED`
+		Fixed,
+		/// `SHIFT`
+		Shift,
+		/// `FLEXTIME`
+		Flextime,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanScheduleScheduleType { Fixed = "FIXED", Shift = "SHIFT", Flextime =
+		"FLEXTIME" }
+	);
+	/// Allowed values of `timeman.schedule.REPORT_PERIOD` in `timeman.schedule`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanScheduleReportPeriod {
+		/// `MONTH`
+		Month,
+		/// `WEEK`
+		Week,
+		/// `TWO_WEEKS`
+		TwoWeeks,
+		/// `QUARTER`
+		Quarter,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanScheduleReportPeriod { Month = "MONTH", Week = "WEEK", TwoWeeks =
+		"TWO_WEEKS", Quarter = "QUARTER" }
+	);
+	/// The object `timeman.schedule.REPORT_PERIOD_OPTIONS` of `timeman.schedule`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanScheduleReportPeriodOptions {
+		/// `START_WEEK_DAY`: `integer`.
+		///
+		/// Values: `0`, `1`, `2`, `3`, `4`, `5`, `6`.
+		pub start_week_day: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanScheduleReportPeriodOptions { opt field "START_WEEK_DAY" start_week_day, }
+	);
+	/// The object `timeman.schedule.ALLOWED_DEVICES` of `timeman.schedule`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanScheduleAllowedDevices {
+		/// `browser`: `boolean`.
+		pub browser: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(TimemanScheduleAllowedDevices { opt field "browser" browser, });
+	/// The object `timeman.schedule.SHIFTS` of `timeman.schedule`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanScheduleShifts {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `BREAK_DURATION`: `integer`.
+		pub break_duration: Option<i64>,
+		/// `WORK_TIME_START`: `integer`.
+		pub work_time_start: Option<i64>,
+		/// `WORK_TIME_END`: `integer`.
+		pub work_time_end: Option<i64>,
+		/// `WORK_DAYS`: `string`.
+		pub work_days: Option<String>,
+		/// `SCHEDULE_ID`: `integer`.
+		pub schedule_id: Option<i64>,
+		/// `DELETED`: `boolean`.
+		pub deleted: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanScheduleShifts { opt field "ID" id, opt field "NAME" name, opt field
+		"BREAK_DURATION" break_duration, opt field "WORK_TIME_START" work_time_start, opt
+		field "WORK_TIME_END" work_time_end, opt field "WORK_DAYS" work_days, opt field
+		"SCHEDULE_ID" schedule_id, opt field "DELETED" deleted, }
+	);
+	/// The object `timeman.schedule.CALENDAR` of `timeman.schedule`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanScheduleCalendar {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `PARENT_CALENDAR_ID`: `integer`.
+		pub parent_calendar_id: Option<i64>,
+		/// `SYSTEM_CODE`: `string`.
+		pub system_code: Option<String>,
+		/// `EXCLUSIONS`: `array`.
+		pub exclusions: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanScheduleCalendar { opt field "ID" id, opt field "NAME" name, opt field
+		"PARENT_CALENDAR_ID" parent_calendar_id, opt field "SYSTEM_CODE" system_code, req
+		field "EXCLUSIONS" exclusions, }
+	);
+	/// The object `timeman.schedule.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanScheduleScheduleViolationRulesUsersToNotify {
+		/// `FIXED_START_END`: `array`.
+		pub fixed_start_end: Vec<::serde_json::Value>,
+		/// `FIXED_PER_RECORD`: `array`.
+		pub fixed_per_record: Vec<::serde_json::Value>,
+		/// `FIXED_EDIT_WORKTIME`: `array`.
+		pub fixed_edit_worktime: Vec<::serde_json::Value>,
+		/// `FIXED_PERIODIC`: `array`.
+		pub fixed_periodic: Vec<::serde_json::Value>,
+		/// `SHIFT_DELAY`: `array`.
+		pub shift_delay: Vec<::serde_json::Value>,
+		/// `SHIFT_MISSED_START`: `array`.
+		pub shift_missed_start: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanScheduleScheduleViolationRulesUsersToNotify { req field "FIXED_START_END"
+		fixed_start_end, req field "FIXED_PER_RECORD" fixed_per_record, req field
+		"FIXED_EDIT_WORKTIME" fixed_edit_worktime, req field "FIXED_PERIODIC"
+		fixed_periodic, req field "SHIFT_DELAY" shift_delay, req field
+		"SHIFT_MISSED_START" shift_missed_start, }
+	);
+	/// The object `timeman.schedule.SCHEDULE_VIOLATION_RULES` of `timeman.schedule`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanScheduleScheduleViolationRules {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `SCHEDULE_ID`: `integer`.
+		pub schedule_id: Option<i64>,
+		/// `ENTITY_CODE`: `string`.
+		pub entity_code: Option<String>,
+		/// `MAX_EXACT_START`: `integer`.
+		pub max_exact_start: Option<i64>,
+		/// `MIN_EXACT_END`: `integer`.
+		pub min_exact_end: Option<i64>,
+		/// `MAX_OFFSET_START`: `integer`.
+		pub max_offset_start: Option<i64>,
+		/// `MIN_OFFSET_END`: `integer`.
+		pub min_offset_end: Option<i64>,
+		/// `RELATIVE_START_FROM`: `integer`.
+		pub relative_start_from: Option<i64>,
+		/// `RELATIVE_START_TO`: `integer`.
+		pub relative_start_to: Option<i64>,
+		/// `RELATIVE_END_FROM`: `integer`.
+		pub relative_end_from: Option<i64>,
+		/// `RELATIVE_END_TO`: `integer`.
+		pub relative_end_to: Option<i64>,
+		/// `MIN_DAY_DURATION`: `integer`.
+		pub min_day_duration: Option<i64>,
+		/// `MAX_ALLOWED_TO_EDIT_WORK_TIME`: `integer`.
+		pub max_allowed_to_edit_work_time: Option<i64>,
+		/// `MAX_WORK_TIME_LACK_FOR_PERIOD`: `integer`.
+		pub max_work_time_lack_for_period: Option<i64>,
+		/// `PERIOD_TIME_LACK_AGENT_ID`: `integer`.
+		pub period_time_lack_agent_id: Option<i64>,
+		/// `MAX_SHIFT_START_DELAY`: `integer`.
+		pub max_shift_start_delay: Option<i64>,
+		/// `MISSED_SHIFT_START`: `integer`.
+		pub missed_shift_start: Option<i64>,
+		/// `USERS_TO_NOTIFY`: `object`.
+		pub users_to_notify: Option<TimemanScheduleScheduleViolationRulesUsersToNotify>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanScheduleScheduleViolationRules { opt field "ID" id, opt field
+		"SCHEDULE_ID" schedule_id, opt field "ENTITY_CODE" entity_code, opt field
+		"MAX_EXACT_START" max_exact_start, opt field "MIN_EXACT_END" min_exact_end, opt
+		field "MAX_OFFSET_START" max_offset_start, opt field "MIN_OFFSET_END"
+		min_offset_end, opt field "RELATIVE_START_FROM" relative_start_from, opt field
+		"RELATIVE_START_TO" relative_start_to, opt field "RELATIVE_END_FROM"
+		relative_end_from, opt field "RELATIVE_END_TO" relative_end_to, opt field
+		"MIN_DAY_DURATION" min_day_duration, opt field "MAX_ALLOWED_TO_EDIT_WORK_TIME"
+		max_allowed_to_edit_work_time, opt field "MAX_WORK_TIME_LACK_FOR_PERIOD"
+		max_work_time_lack_for_period, opt field "PERIOD_TIME_LACK_AGENT_ID"
+		period_time_lack_agent_id, opt field "MAX_SHIFT_START_DELAY"
+		max_shift_start_delay, opt field "MISSED_SHIFT_START" missed_shift_start, opt
+		field "USERS_TO_NOTIFY" users_to_notify, }
+	);
+	/// The entity `timeman.schedule`, one type wherever a result holds it.
+	///
+	/// In the results of `timeman.schedule.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanSchedule {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `NAME`: `string`.
+		pub name: Option<String>,
+		/// `SCHEDULE_TYPE`: `string`.
+		///
+		/// Values: `FIXED`, `SHIFT`, `FLEXTIME`.
+		pub schedule_type: Option<TimemanScheduleScheduleType>,
+		/// `REPORT_PERIOD`: `string`.
+		///
+		/// Values: `MONTH`, `WEEK`, `TWO_WEEKS`, `QUARTER`.
+		pub report_period: Option<TimemanScheduleReportPeriod>,
+		/// `REPORT_PERIOD_OPTIONS`: `object`.
+		pub report_period_options: Option<TimemanScheduleReportPeriodOptions>,
+		/// `CALENDAR_ID`: `integer`.
+		pub calendar_id: Option<i64>,
+		/// `ALLOWED_DEVICES`: `object`.
+		pub allowed_devices: Option<TimemanScheduleAllowedDevices>,
+		/// `DELETED`: `string`.
+		pub deleted: Option<String>,
+		/// `IS_FOR_ALL_USERS`: `boolean`.
+		pub is_for_all_users: Option<bool>,
+		/// `WORKTIME_RESTRICTIONS`: `array`.
+		pub worktime_restrictions: Vec<::serde_json::Value>,
+		/// `CONTROLLED_ACTIONS`: `integer`.
+		pub controlled_actions: Option<i64>,
+		/// `UPDATED_BY`: `integer`.
+		pub updated_by: Option<i64>,
+		/// `DELETED_BY`: `integer`.
+		pub deleted_by: Option<i64>,
+		/// `DELETED_AT`: `string`.
+		pub deleted_at: Option<String>,
+		/// `CREATED_BY`: `integer`.
+		pub created_by: Option<i64>,
+		/// `CREATED_AT`: `datetime`.
+		pub created_at: Option<::bitrix24_runtime::DateTime>,
+		/// `SHIFTS`: `array`.
+		pub shifts: Vec<TimemanScheduleShifts>,
+		/// `CALENDAR`: `object`.
+		pub calendar: Option<TimemanScheduleCalendar>,
+		/// `SCHEDULE_VIOLATION_RULES`: `object`.
+		pub schedule_violation_rules: Option<TimemanScheduleScheduleViolationRules>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanSchedule { opt field "ID" id, opt field "NAME" name, opt field
+		"SCHEDULE_TYPE" schedule_type, opt field "REPORT_PERIOD" report_period, opt field
+		"REPORT_PERIOD_OPTIONS" report_period_options, opt field "CALENDAR_ID"
+		calendar_id, opt field "ALLOWED_DEVICES" allowed_devices, opt field "DELETED"
+		deleted, opt field "IS_FOR_ALL_USERS" is_for_all_users, req field
+		"WORKTIME_RESTRICTIONS" worktime_restrictions, opt field "CONTROLLED_ACTIONS"
+		controlled_actions, opt field "UPDATED_BY" updated_by, opt field "DELETED_BY"
+		deleted_by, opt field "DELETED_AT" deleted_at, opt field "CREATED_BY" created_by,
+		opt field "CREATED_AT" created_at, req field "SHIFTS" shifts, opt field
+		"CALENDAR" calendar, opt field "SCHEDULE_VIOLATION_RULES"
+		schedule_violation_rules, }
+	);
+	deserialize_via_from_value!(TimemanSchedule);
+}
+#[cfg(feature = "timeman")]
+pub use timeman_schedule::TimemanSchedule;
+#[cfg(feature = "timeman")]
+/// Types of the entity `timeman.timecontrol.reports`.
+pub mod timeman_timecontrol_reports {
+	/// The object `timeman.timecontrol.reports.report.days.reports` of `timeman.timecontrol.reports`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsReportDaysReports {
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `user_id`: `string`, example only.
+		pub user_id: Option<String>,
+		/// `type`: `string`, example only.
+		pub type_: Option<String>,
+		/// `date_start`: `string`, example only.
+		pub date_start: Option<String>,
+		/// `date_finish`: `string`, example only.
+		pub date_finish: Option<String>,
+		/// `duration`: `integer`, example only.
+		pub duration: Option<i64>,
+		/// `active`: `boolean`, example only.
+		pub active: Option<bool>,
+		/// `entry_id`: `string`, example only.
+		pub entry_id: Option<String>,
+		/// `report_type`: `string`, example only.
+		pub report_type: Option<String>,
+		/// `report_text`: `string`, example only.
+		pub report_text: Option<String>,
+		/// `system_text`: `any`, example only.
+		pub system_text: ::serde_json::Value,
+		/// `source_start`: `string`, example only.
+		pub source_start: Option<String>,
+		/// `source_finish`: `string`, example only.
+		pub source_finish: Option<String>,
+		/// `ip_start`: `string`, example only.
+		pub ip_start: Option<String>,
+		/// `ip_finish`: `string`, example only.
+		pub ip_finish: Option<String>,
+		/// `ip_start_network`: `boolean`, example only.
+		pub ip_start_network: Option<bool>,
+		/// `ip_finish_network`: `boolean`, example only.
+		pub ip_finish_network: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsReportDaysReports { opt soft "id" id, opt soft "user_id"
+		user_id, opt soft "type" type_, opt soft "date_start" date_start, opt soft
+		"date_finish" date_finish, opt soft "duration" duration, opt soft "active"
+		active, opt soft "entry_id" entry_id, opt soft "report_type" report_type, opt
+		soft "report_text" report_text, req soft "system_text" system_text, opt soft
+		"source_start" source_start, opt soft "source_finish" source_finish, opt soft
+		"ip_start" ip_start, opt soft "ip_finish" ip_finish, opt soft "ip_start_network"
+		ip_start_network, opt soft "ip_finish_network" ip_finish_network, }
+	);
+	/// The object `timeman.timecontrol.reports.report.days` of `timeman.timecontrol.reports`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsReportDays {
+		/// `index`: `string`, example only.
+		pub index: Option<String>,
+		/// `day_title`: `string`, example only.
+		pub day_title: Option<String>,
+		/// `workday_date_start`: `string`, example only.
+		pub workday_date_start: Option<String>,
+		/// `workday_date_finish`: `string`, example only.
+		pub workday_date_finish: Option<String>,
+		/// `workday_complete`: `boolean`, example only.
+		pub workday_complete: Option<bool>,
+		/// `workday_time_leaks_user`: `integer`, example only.
+		pub workday_time_leaks_user: Option<i64>,
+		/// `workday_time_leaks_final`: `integer`, example only.
+		pub workday_time_leaks_final: Option<i64>,
+		/// `workday_duration`: `integer`, example only.
+		pub workday_duration: Option<i64>,
+		/// `workday_duration_final`: `integer`, example only.
+		pub workday_duration_final: Option<i64>,
+		/// `workday_duration_config`: `integer`, example only.
+		pub workday_duration_config: Option<i64>,
+		/// `reports`: `object[]`, example only.
+		pub reports: Vec<TimemanTimecontrolReportsReportDaysReports>,
+		/// `workday_time_leaks_real`: `integer`, example only.
+		pub workday_time_leaks_real: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsReportDays { opt soft "index" index, opt soft
+		"day_title" day_title, opt soft "workday_date_start" workday_date_start, opt soft
+		"workday_date_finish" workday_date_finish, opt soft "workday_complete"
+		workday_complete, opt soft "workday_time_leaks_user" workday_time_leaks_user, opt
+		soft "workday_time_leaks_final" workday_time_leaks_final, opt soft
+		"workday_duration" workday_duration, opt soft "workday_duration_final"
+		workday_duration_final, opt soft "workday_duration_config"
+		workday_duration_config, req soft "reports" reports, opt soft
+		"workday_time_leaks_real" workday_time_leaks_real, }
+	);
+	/// The object `timeman.timecontrol.reports.report` of `timeman.timecontrol.reports`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsReport {
+		/// `month_title`: `string`, example only.
+		pub month_title: Option<String>,
+		/// `date_start`: `string`, example only.
+		pub date_start: Option<String>,
+		/// `date_finish`: `string`, example only.
+		pub date_finish: Option<String>,
+		/// `days`: `object[]`, example only.
+		pub days: Vec<TimemanTimecontrolReportsReportDays>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsReport { opt soft "month_title" month_title, opt soft
+		"date_start" date_start, opt soft "date_finish" date_finish, req soft "days"
+		days, }
+	);
+	/// Allowed values of `timeman.timecontrol.reports.days.reports.type` in `timeman.timecontrol.reports`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolReportsDaysReportsType {
+		/// `IDLE`
+		Idle,
+		/// `OFFLINE`
+		Offline,
+		/// `DESKTOP_ONLINE`
+		DesktopOnline,
+		/// `DESKTOP_OFFLINE`
+		DesktopOffline,
+		/// `DESKTOP_START`
+		DesktopStart,
+		/// `TM_START`
+		TmStart,
+		/// `TM_PAUSE`
+		TmPause,
+		/// `TM_CONTINUE`
+		TmContinue,
+		/// `TM_END`
+		TmEnd,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolReportsDaysReportsType { Idle = "IDLE", Offline = "OFFLINE",
+		DesktopOnline = "DESKTOP_ONLINE", DesktopOffline = "DESKTOP_OFFLINE",
+		DesktopStart = "DESKTOP_START", TmStart = "TM_START", TmPause = "TM_PAUSE",
+		TmContinue = "TM_CONTINUE", TmEnd = "TM_END" }
+	);
+	/// Allowed values of `timeman.timecontrol.reports.days.reports.report_type` in `timeman.timecontrol.reports`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolReportsDaysReportsReportType {
+		/// `work`
+		Work,
+		/// `private`
+		Private,
+		/// `none`
+		None,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolReportsDaysReportsReportType { Work = "work", Private =
+		"private", None = "none" }
+	);
+	/// Allowed values of `timeman.timecontrol.reports.days.reports.source_start` in `timeman.timecontrol.reports`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolReportsDaysReportsSourceStart {
+		/// `ONLINE_EVENT`
+		OnlineEvent,
+		/// `OFFLINE_AGENT`
+		OfflineAgent,
+		/// `DESKTOP_OFFLINE_AGENT`
+		DesktopOfflineAgent,
+		/// `DESKTOP_ONLINE_EVENT`
+		DesktopOnlineEvent,
+		/// `DESKTOP_START_EVENT`
+		DesktopStartEvent,
+		/// `IDLE_EVENT`
+		IdleEvent,
+		/// `TM_EVENT`
+		TmEvent,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolReportsDaysReportsSourceStart { OnlineEvent = "ONLINE_EVENT",
+		OfflineAgent = "OFFLINE_AGENT", DesktopOfflineAgent = "DESKTOP_OFFLINE_AGENT",
+		DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT", DesktopStartEvent =
+		"DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT", TmEvent = "TM_EVENT" }
+	);
+	/// Allowed values of `timeman.timecontrol.reports.days.reports.source_finish` in `timeman.timecontrol.reports`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolReportsDaysReportsSourceFinish {
+		/// `ONLINE_EVENT`
+		OnlineEvent,
+		/// `OFFLINE_AGENT`
+		OfflineAgent,
+		/// `DESKTOP_OFFLINE_AGENT`
+		DesktopOfflineAgent,
+		/// `DESKTOP_ONLINE_EVENT`
+		DesktopOnlineEvent,
+		/// `DESKTOP_START_EVENT`
+		DesktopStartEvent,
+		/// `IDLE_EVENT`
+		IdleEvent,
+		/// `TM_EVENT`
+		TmEvent,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolReportsDaysReportsSourceFinish { OnlineEvent = "ONLINE_EVENT",
+		OfflineAgent = "OFFLINE_AGENT", DesktopOfflineAgent = "DESKTOP_OFFLINE_AGENT",
+		DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT", DesktopStartEvent =
+		"DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT", TmEvent = "TM_EVENT" }
+	);
+	/// The object `timeman.timecontrol.reports.days.reports` of `timeman.timecontrol.reports`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsDaysReports {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `user_id`: `string`.
+		pub user_id: Option<String>,
+		/// `type`: `string`.
+		///
+		/// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
+		pub type_: Option<TimemanTimecontrolReportsDaysReportsType>,
+		/// `date_start`: `datetime`.
+		pub date_start: Option<::bitrix24_runtime::DateTime>,
+		/// `date_finish`: `datetime`.
+		pub date_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `duration`: `integer`.
+		pub duration: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `entry_id`: `string`.
+		pub entry_id: Option<String>,
+		/// `report_type`: `string`.
+		///
+		/// Values: `work`, `private`, `none`.
+		pub report_type: Option<TimemanTimecontrolReportsDaysReportsReportType>,
+		/// `report_text`: `string`.
+		pub report_text: Option<String>,
+		/// `system_text`: `string`.
+		pub system_text: Option<String>,
+		/// `source_start`: `string`.
+		///
+		/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
+		pub source_start: Option<TimemanTimecontrolReportsDaysReportsSourceStart>,
+		/// `source_finish`: `string`.
+		///
+		/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
+		pub source_finish: Option<TimemanTimecontrolReportsDaysReportsSourceFinish>,
+		/// `ip_start`: `string`.
+		pub ip_start: Option<String>,
+		/// `ip_finish`: `string`.
+		pub ip_finish: Option<String>,
+		/// `ip_start_network`: `boolean | object`.
+		pub ip_start_network: ::serde_json::Value,
+		/// `ip_finish_network`: `boolean | object`.
+		pub ip_finish_network: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsDaysReports { opt field "id" id, opt field "user_id"
+		user_id, opt field "type" type_, opt field "date_start" date_start, opt field
+		"date_finish" date_finish, opt field "duration" duration, opt field "active"
+		active, opt field "entry_id" entry_id, opt field "report_type" report_type, opt
+		field "report_text" report_text, opt field "system_text" system_text, opt field
+		"source_start" source_start, opt field "source_finish" source_finish, opt field
+		"ip_start" ip_start, opt field "ip_finish" ip_finish, req field
+		"ip_start_network" ip_start_network, req field "ip_finish_network"
+		ip_finish_network, }
+	);
+	/// The object `timeman.timecontrol.reports.days` of `timeman.timecontrol.reports`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsDays {
+		/// `index`: `integer`.
+		pub index: Option<i64>,
+		/// `day_title`: `string`.
+		pub day_title: Option<String>,
+		/// `workday_date_start`: `datetime`.
+		pub workday_date_start: Option<::bitrix24_runtime::DateTime>,
+		/// `workday_date_finish`: `datetime`.
+		pub workday_date_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `workday_complete`: `boolean`.
+		pub workday_complete: Option<bool>,
+		/// `workday_time_leaks_user`: `integer`.
+		pub workday_time_leaks_user: Option<i64>,
+		/// `workday_time_leaks_final`: `integer`.
+		pub workday_time_leaks_final: Option<i64>,
+		/// `workday_duration`: `integer`.
+		pub workday_duration: Option<i64>,
+		/// `workday_duration_final`: `integer`.
+		pub workday_duration_final: Option<i64>,
+		/// `workday_duration_config`: `integer`.
+		pub workday_duration_config: Option<i64>,
+		/// `reports`: `array`.
+		pub reports: Vec<TimemanTimecontrolReportsDaysReports>,
+		/// `workday_time_leaks_real`: `integer`.
+		pub workday_time_leaks_real: Option<i64>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsDays { opt field "index" index, opt field "day_title"
+		day_title, opt field "workday_date_start" workday_date_start, opt field
+		"workday_date_finish" workday_date_finish, opt field "workday_complete"
+		workday_complete, opt field "workday_time_leaks_user" workday_time_leaks_user,
+		opt field "workday_time_leaks_final" workday_time_leaks_final, opt field
+		"workday_duration" workday_duration, opt field "workday_duration_final"
+		workday_duration_final, opt field "workday_duration_config"
+		workday_duration_config, req field "reports" reports, opt field
+		"workday_time_leaks_real" workday_time_leaks_real, }
+	);
+	/// The object `timeman.timecontrol.reports.user` of `timeman.timecontrol.reports`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsUser {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// `first_name`: `string`.
+		pub first_name: Option<String>,
+		/// `last_name`: `string`.
+		pub last_name: Option<String>,
+		/// `work_position`: `string`.
+		pub work_position: Option<String>,
+		/// `avatar`: `string`.
+		pub avatar: Option<String>,
+		/// `personal_gender`: `string`.
+		pub personal_gender: Option<String>,
+		/// `last_activity_date`: `datetime`.
+		pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsUser { opt field "id" id, opt field "active" active, opt
+		field "name" name, opt field "first_name" first_name, opt field "last_name"
+		last_name, opt field "work_position" work_position, opt field "avatar" avatar,
+		opt field "personal_gender" personal_gender, opt field "last_activity_date"
+		last_activity_date, }
+	);
+	/// The entity `timeman.timecontrol.reports`, one type wherever a result holds it.
+	///
+	/// In the results of `timeman.timecontrol.reports.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReports {
+		/// `report`: `object`.
+		pub report: Option<TimemanTimecontrolReportsReport>,
+		/// `month_title`: `string`.
+		pub month_title: Option<String>,
+		/// `date_start`: `datetime`.
+		pub date_start: Option<::bitrix24_runtime::DateTime>,
+		/// `date_finish`: `datetime`.
+		pub date_finish: Option<::bitrix24_runtime::DateTime>,
+		/// `days`: `array`.
+		pub days: Vec<TimemanTimecontrolReportsDays>,
+		/// `user`: `object`.
+		pub user: Option<TimemanTimecontrolReportsUser>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReports { opt field "report" report, opt field "month_title"
+		month_title, opt field "date_start" date_start, opt field "date_finish"
+		date_finish, req field "days" days, opt field "user" user, }
+	);
+	deserialize_via_from_value!(TimemanTimecontrolReports);
+}
+#[cfg(feature = "timeman")]
+pub use timeman_timecontrol_reports::TimemanTimecontrolReports;
+#[cfg(feature = "timeman")]
+/// Types of the entity `timeman.timecontrol.reports.settings`.
+pub mod timeman_timecontrol_reports_settings {
+	/// The object `timeman.timecontrol.reports.settings.departments` of `timeman.timecontrol.reports.settings`: `array`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsSettingsDepartments {
+		/// `id`: `string`.
+		pub id: Option<String>,
+		/// `name`: `string`.
+		pub name: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsSettingsDepartments { opt field "id" id, opt field
+		"name" name, }
+	);
+	/// Allowed values of `timeman.timecontrol.reports.settings.report_view_type` in `timeman.timecontrol.reports.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolReportsSettingsReportViewType {
+		/// `none`
+		None,
+		/// `head`
+		Head,
+		/// `full`
+		Full,
+		/// `simple`
+		Simple,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolReportsSettingsReportViewType { None = "none", Head = "head",
+		Full = "full", Simple = "simple" }
+	);
+	/// The entity `timeman.timecontrol.reports.settings`, one type wherever a result holds it.
+	///
+	/// In the results of `timeman.timecontrol.reports.settings.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolReportsSettings {
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `user_id`: `integer`.
+		pub user_id: Option<i64>,
+		/// `user_admin`: `boolean`.
+		pub user_admin: Option<bool>,
+		/// `user_head`: `boolean`.
+		pub user_head: Option<bool>,
+		/// `departments`: `array`.
+		pub departments: Vec<TimemanTimecontrolReportsSettingsDepartments>,
+		/// `minimum_idle_for_report`: `integer`.
+		pub minimum_idle_for_report: Option<i64>,
+		/// `report_view_type`: `string`.
+		///
+		/// Values: `none`, `head`, `full`, `simple`.
+		pub report_view_type: Option<TimemanTimecontrolReportsSettingsReportViewType>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolReportsSettings { opt field "active" active, opt field
+		"user_id" user_id, opt field "user_admin" user_admin, opt field "user_head"
+		user_head, req field "departments" departments, opt field
+		"minimum_idle_for_report" minimum_idle_for_report, opt field "report_view_type"
+		report_view_type, }
+	);
+	deserialize_via_from_value!(TimemanTimecontrolReportsSettings);
+}
+#[cfg(feature = "timeman")]
+pub use timeman_timecontrol_reports_settings::TimemanTimecontrolReportsSettings;
+#[cfg(feature = "timeman")]
+/// Types of the entity `timeman.timecontrol.settings`.
+pub mod timeman_timecontrol_settings {
+	/// Allowed values of `timeman.timecontrol.settings.report_request_type` in `timeman.timecontrol.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolSettingsReportRequestType {
+		/// `all`
+		All,
+		/// `user`
+		User,
+		/// `none`
+		None,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolSettingsReportRequestType { All = "all", User = "user", None =
+		"none" }
+	);
+	/// Allowed values of `timeman.timecontrol.settings.report_simple_type` in `timeman.timecontrol.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolSettingsReportSimpleType {
+		/// `all`
+		All,
+		/// `user`
+		User,
+		/// `none`
+		None,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolSettingsReportSimpleType { All = "all", User = "user", None =
+		"none" }
+	);
+	/// Allowed values of `timeman.timecontrol.settings.report_full_type` in `timeman.timecontrol.settings`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum TimemanTimecontrolSettingsReportFullType {
+		/// `all`
+		All,
+		/// `user`
+		User,
+		/// `none`
+		None,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		TimemanTimecontrolSettingsReportFullType { All = "all", User = "user", None =
+		"none" }
+	);
+	/// The entity `timeman.timecontrol.settings`, one type wherever a result holds it.
+	///
+	/// In the results of `timeman.timecontrol.settings.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct TimemanTimecontrolSettings {
+		/// `active`: `boolean`.
+		pub active: Option<bool>,
+		/// `minimum_idle_for_report`: `integer`.
+		pub minimum_idle_for_report: Option<i64>,
+		/// `register_offline`: `boolean`.
+		pub register_offline: Option<bool>,
+		/// `register_idle`: `boolean`.
+		pub register_idle: Option<bool>,
+		/// `register_desktop`: `boolean`.
+		pub register_desktop: Option<bool>,
+		/// `report_request_type`: `string`.
+		///
+		/// Values: `all`, `user`, `none`.
+		pub report_request_type: Option<TimemanTimecontrolSettingsReportRequestType>,
+		/// `report_request_users`: `array`.
+		pub report_request_users: Vec<::serde_json::Value>,
+		/// `report_simple_type`: `string`.
+		///
+		/// Values: `all`, `user`, `none`.
+		pub report_simple_type: Option<TimemanTimecontrolSettingsReportSimpleType>,
+		/// `report_simple_users`: `array`.
+		pub report_simple_users: Vec<::serde_json::Value>,
+		/// `report_full_type`: `string`.
+		///
+		/// Values: `all`, `user`, `none`.
+		pub report_full_type: Option<TimemanTimecontrolSettingsReportFullType>,
+		/// `report_full_users`: `array`.
+		pub report_full_users: Vec<::serde_json::Value>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		TimemanTimecontrolSettings { opt field "active" active, opt field
+		"minimum_idle_for_report" minimum_idle_for_report, opt field "register_offline"
+		register_offline, opt field "register_idle" register_idle, opt field
+		"register_desktop" register_desktop, opt field "report_request_type"
+		report_request_type, req field "report_request_users" report_request_users, opt
+		field "report_simple_type" report_simple_type, req field "report_simple_users"
+		report_simple_users, opt field "report_full_type" report_full_type, req field
+		"report_full_users" report_full_users, }
+	);
+	deserialize_via_from_value!(TimemanTimecontrolSettings);
+}
+#[cfg(feature = "timeman")]
+pub use timeman_timecontrol_settings::TimemanTimecontrolSettings;
+#[cfg(feature = "userfieldconfig")]
+/// Types of the entity `userfieldconfig`.
+pub mod userfieldconfig {
+	/// The object `userfieldconfig.settings` of `userfieldconfig`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigSettings {
+		/// `DISPLAY`: `string`, example only.
+		pub display: Option<String>,
+		/// `LIST_HEIGHT`: `integer`, example only.
+		pub list_height: Option<i64>,
+		/// `CAPTION_NO_VALUE`: `string`, example only.
+		pub caption_no_value: Option<String>,
+		/// `SHOW_NO_VALUE`: `string`, example only.
+		pub show_no_value: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		UserfieldconfigSettings { opt soft "DISPLAY" display, opt soft "LIST_HEIGHT"
+		list_height, opt soft "CAPTION_NO_VALUE" caption_no_value, opt soft
+		"SHOW_NO_VALUE" show_no_value, }
+	);
+	/// The object `userfieldconfig.languageId` of `userfieldconfig`: `object`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigLanguageId {
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(UserfieldconfigLanguageId { opt soft "en" en, opt soft "de" de, });
+	/// The object `userfieldconfig.editFormLabel` of `userfieldconfig`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigEditFormLabel {
+		/// `en`: `string`, example only.
+		pub en: Option<String>,
+		/// `de`: `string`, example only.
+		pub de: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(UserfieldconfigEditFormLabel { opt soft "en" en, opt soft "de" de, });
+	/// The object `userfieldconfig.listColumnLabel` of `userfieldconfig`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigListColumnLabel {
+		/// `en`: `any`, example only.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, example only.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		UserfieldconfigListColumnLabel { req soft "en" en, req soft "de" de, }
+	);
+	/// The object `userfieldconfig.listFilterLabel` of `userfieldconfig`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigListFilterLabel {
+		/// `en`: `any`, example only.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, example only.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		UserfieldconfigListFilterLabel { req soft "en" en, req soft "de" de, }
+	);
+	/// The object `userfieldconfig.errorMessage` of `userfieldconfig`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigErrorMessage {
+		/// `en`: `any`, example only.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, example only.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(UserfieldconfigErrorMessage { req soft "en" en, req soft "de" de, });
+	/// The object `userfieldconfig.helpMessage` of `userfieldconfig`: `lang_map`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigHelpMessage {
+		/// `en`: `any`, example only.
+		pub en: ::serde_json::Value,
+		/// `de`: `any`, example only.
+		pub de: ::serde_json::Value,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(UserfieldconfigHelpMessage { req soft "en" en, req soft "de" de, });
+	/// The object `userfieldconfig.enum` of `userfieldconfig`: `object[]`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	///
+	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct UserfieldconfigEnum {
+		/// `id`: `string`, example only.
+		pub id: Option<String>,
+		/// `userFieldId`: `string`, example only.
+		pub user_field_id: Option<String>,
+		/// `value`: `string`, example only.
+		pub value: Option<String>,
+		/// `def`: `string`, example only.
+		pub def: Option<String>,
+		/// `sort`: `string`, example only.
+		pub sort: Option<String>,
+		/// `xmlId`: `string`, example only.
+		pub xml_id: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		UserfieldconfigEnum { opt soft "id" id, opt soft "userFieldId" user_field_id, opt
+		soft "value" value, opt soft "def" def, opt soft "sort" sort, opt soft "xmlId"
+		xml_id, }
+	);
+	/// The entity `userfieldconfig`, one type wherever a result holds it.
+	///
+	/// In the results of `userfieldconfig.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct Userfieldconfig {
+		/// `id`: `integer`.
+		pub id: Option<i64>,
+		/// `entityId`: `string`.
+		pub entity_id: Option<String>,
+		/// `fieldName`: `string`.
+		pub field_name: Option<String>,
+		/// `userTypeId`: `string`.
+		pub user_type_id: Option<String>,
+		/// `xmlId`: `string`.
+		pub xml_id: Option<String>,
+		/// `sort`: `integer`.
+		pub sort: Option<i64>,
+		/// `multiple`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub multiple: Option<bool>,
+		/// `mandatory`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub mandatory: Option<bool>,
+		/// `showFilter`: `boolean`.
+		pub show_filter: Option<bool>,
+		/// `showInList`: `boolean`.
+		pub show_in_list: Option<bool>,
+		/// `editInList`: `boolean`.
+		pub edit_in_list: Option<bool>,
+		/// `isSearchable`: `boolean`.
+		pub is_searchable: Option<bool>,
+		/// `settings`: `object`.
+		pub settings: Option<UserfieldconfigSettings>,
+		/// `languageId`: `object`.
+		pub language_id: Option<UserfieldconfigLanguageId>,
+		/// `editFormLabel`: `lang_map`.
+		pub edit_form_label: Option<UserfieldconfigEditFormLabel>,
+		/// `listColumnLabel`: `lang_map`.
+		pub list_column_label: Option<UserfieldconfigListColumnLabel>,
+		/// `listFilterLabel`: `lang_map`.
+		pub list_filter_label: Option<UserfieldconfigListFilterLabel>,
+		/// `errorMessage`: `lang_map`.
+		pub error_message: Option<UserfieldconfigErrorMessage>,
+		/// `helpMessage`: `lang_map`.
+		pub help_message: Option<UserfieldconfigHelpMessage>,
+		/// `enum`: `object[]`.
+		pub enum_: Vec<UserfieldconfigEnum>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		Userfieldconfig { opt field "id" id, opt field "entityId" entity_id, opt field
+		"fieldName" field_name, opt field "userTypeId" user_type_id, opt field "xmlId"
+		xml_id, opt field "sort" sort, opt_yn field "multiple" multiple, opt_yn field
+		"mandatory" mandatory, opt field "showFilter" show_filter, opt field "showInList"
+		show_in_list, opt field "editInList" edit_in_list, opt field "isSearchable"
+		is_searchable, opt field "settings" settings, opt field "languageId" language_id,
+		opt field "editFormLabel" edit_form_label, opt field "listColumnLabel"
+		list_column_label, opt field "listFilterLabel" list_filter_label, opt field
+		"errorMessage" error_message, opt field "helpMessage" help_message, req field
+		"enum" enum_, }
+	);
+	deserialize_via_from_value!(Userfieldconfig);
+}
+#[cfg(feature = "userfieldconfig")]
+pub use userfieldconfig::Userfieldconfig;
+#[cfg(feature = "vote")]
+/// Types of the entity `vote.AttachedVote`.
+pub mod vote_attached_vote {
+	/// The entity `vote.AttachedVote`, one type wherever a result holds it.
+	///
+	/// In the results of `vote.AttachedVote.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct VoteAttachedVote {
+		/// `ID`: `integer`.
+		pub id: Option<i64>,
+		/// `VOTE_ID`: `integer`.
+		pub vote_id: Option<i64>,
+		/// `COUNTER`: `integer`.
+		pub counter: Option<i64>,
+		/// `QUESTIONS`: `array`.
+		pub questions: Vec<::serde_json::Value>,
+		/// `ANONYMITY`: `integer`.
+		pub anonymity: Option<i64>,
+		/// `OPTIONS`: `integer`.
+		pub options: Option<i64>,
+		/// `userAnswerMap`: `array`.
+		pub user_answer_map: Vec<::serde_json::Value>,
+		/// `canEdit`: `boolean`.
+		pub can_edit: Option<bool>,
+		/// `canVote`: `boolean`.
+		pub can_vote: Option<bool>,
+		/// `canRevote`: `boolean`.
+		pub can_revote: Option<bool>,
+		/// `isVoted`: `boolean`.
+		pub is_voted: Option<bool>,
+		/// `signedAttachId`: `string`.
+		pub signed_attach_id: Option<String>,
+		/// `resultUrl`: `string`.
+		pub result_url: Option<String>,
+		/// `downloadUrl`: `string`.
+		pub download_url: Option<String>,
+		/// `entityId`: `integer`.
+		pub entity_id: Option<i64>,
+		/// `isFinished`: `boolean`.
+		pub is_finished: Option<bool>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		VoteAttachedVote { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field
+		"COUNTER" counter, req field "QUESTIONS" questions, opt field "ANONYMITY"
+		anonymity, opt field "OPTIONS" options, req field "userAnswerMap"
+		user_answer_map, opt field "canEdit" can_edit, opt field "canVote" can_vote, opt
+		field "canRevote" can_revote, opt field "isVoted" is_voted, opt field
+		"signedAttachId" signed_attach_id, opt field "resultUrl" result_url, opt field
+		"downloadUrl" download_url, opt field "entityId" entity_id, opt field
+		"isFinished" is_finished, }
+	);
+	deserialize_via_from_value!(VoteAttachedVote);
+}
+#[cfg(feature = "vote")]
+pub use vote_attached_vote::VoteAttachedVote;
+#[cfg(feature = "telephony")]
+/// Types of the entity `voximplant.url`.
+pub mod voximplant_url {
+	/// The entity `voximplant.url`, one type wherever a result holds it.
+	///
+	/// In the results of `voximplant.url.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct VoximplantUrl {
+		/// `detail_statistics`: `string`.
+		pub detail_statistics: Option<String>,
+		/// `buy_connector`: `string`.
+		pub buy_connector: Option<String>,
+		/// `edit_config`: `string`.
+		pub edit_config: Option<String>,
+		/// `lines`: `string`.
+		pub lines: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		VoximplantUrl { opt field "detail_statistics" detail_statistics, opt field
+		"buy_connector" buy_connector, opt field "edit_config" edit_config, opt field
+		"lines" lines, }
+	);
+	deserialize_via_from_value!(VoximplantUrl);
+}
+#[cfg(feature = "telephony")]
+pub use voximplant_url::VoximplantUrl;
+#[cfg(feature = "telephony")]
+/// Types of the entity `voximplant.user`.
+pub mod voximplant_user {
+	/// The entity `voximplant.user`, one type wherever a result holds it.
+	///
+	/// In the results of `voximplant.user.get`.
+	///
+	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
+	#[derive(Debug, Clone)]
+	#[non_exhaustive]
+	pub struct VoximplantUser {
+		/// `ID`: `string`.
+		pub id: Option<String>,
+		/// `DEFAULT_LINE`: `string`.
+		pub default_line: Option<String>,
+		/// `PHONE_ENABLED`: `boolean`.
+		///
+		/// Values: `Y`, `N`.
+		pub phone_enabled: Option<bool>,
+		/// `SIP_SERVER`: `string`.
+		pub sip_server: Option<String>,
+		/// `SIP_LOGIN`: `string`.
+		pub sip_login: Option<String>,
+		/// `SIP_PASSWORD`: `string`.
+		pub sip_password: Option<String>,
+		/// `INNER_NUMBER`: `string`.
+		pub inner_number: Option<String>,
+		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+		pub extra: crate::Extra,
+	}
+	result_impls!(
+		VoximplantUser { opt field "ID" id, opt field "DEFAULT_LINE" default_line, opt_yn
+		field "PHONE_ENABLED" phone_enabled, opt field "SIP_SERVER" sip_server, opt field
+		"SIP_LOGIN" sip_login, opt field "SIP_PASSWORD" sip_password, opt field
+		"INNER_NUMBER" inner_number, }
+	);
+	deserialize_via_from_value!(VoximplantUser);
+}
+#[cfg(feature = "telephony")]
+pub use voximplant_user::VoximplantUser;

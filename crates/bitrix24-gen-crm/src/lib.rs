@@ -15,5 +15,5 @@ extern crate bitrix24_gen_core;
 #[allow(unused_imports)]
 use ::bitrix24_gen_core::{entities, support, Extra, List, SystemError};
 #[cfg(feature = "crm")]
-/// Scope `crm` (429 methods, part 1 of 2), behind the feature `crm`.
+/// Scope `crm` (429 methods), behind the feature `crm`.
 pub mod crm;

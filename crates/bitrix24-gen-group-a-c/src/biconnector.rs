@@ -381,63 +381,6 @@ pub mod connector {
 			= "CONNECTOR_NOT_FOUND" }
 		);
 		error_code!(Error);
-		/// The object `result.item.settings` of `biconnector.connector.get`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItemSettings {
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItemSettings { opt field "name" name, opt field "code" code, opt field
-			"type" type_, }
-		);
-		/// The object `result.item` of `biconnector.connector.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItem {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `title`: `string`.
-			pub title: Option<String>,
-			/// `dateCreate`: `string`.
-			pub date_create: Option<String>,
-			/// `logo`: `string`.
-			pub logo: Option<String>,
-			/// `description`: `string`.
-			pub description: Option<String>,
-			/// `sort`: `integer`.
-			pub sort: Option<i64>,
-			/// `urlCheck`: `string`.
-			pub url_check: Option<String>,
-			/// `settings`: `object[]`.
-			pub settings: Vec<OutputItemSettings>,
-			/// `urlData`: `string`.
-			pub url_data: Option<String>,
-			/// `urlTableList`: `string`.
-			pub url_table_list: Option<String>,
-			/// `urlTableDescription`: `string`.
-			pub url_table_description: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItem { opt field "id" id, opt field "title" title, opt field
-			"dateCreate" date_create, opt field "logo" logo, opt field "description"
-			description, opt field "sort" sort, opt field "urlCheck" url_check, req field
-			"settings" settings, opt field "urlData" url_data, opt field "urlTableList"
-			url_table_list, opt field "urlTableDescription" url_table_description, }
-		);
 		/// The object `result` of `biconnector.connector.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html>
@@ -445,7 +388,7 @@ pub mod connector {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `item`: `object`.
-			pub item: Option<OutputItem>,
+			pub item: Option<crate::entities::BiconnectorConnectorFields>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -527,33 +470,9 @@ pub mod connector {
 		}
 		setters!(Order { map into field field "<field>" : String, });
 		params_impls!(Order { rest pattern "*" field, });
-		/// The object `result` of `biconnector.connector.list`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `id`: `string`, example only.
-			pub id: Option<String>,
-			/// `title`: `string`, example only.
-			pub title: Option<String>,
-			/// `urlCheck`: `string`, example only.
-			pub url_check: Option<String>,
-			/// `dateCreate`: `string`, example only.
-			pub date_create: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { opt soft "id" id, opt soft "title" title, opt soft "urlCheck"
-			url_check, opt soft "dateCreate" date_create, }
-		);
 		/// The `result` of the call: `object[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::BiconnectorConnectorFields>;
 		method!(super::List, "biconnector.connector.list", V2, true);
-		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`biconnector.connector.update`](struct@Update).
 	pub mod update {
@@ -823,7 +742,7 @@ pub mod dataset {
 	pub mod add {
 		/// Error codes of `biconnector.dataset.add`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Error adding dataset` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -921,6 +840,46 @@ pub mod dataset {
 			PortalDeleted = "PORTAL_DELETED" }
 		);
 		error_code!(Error);
+		/// The object `params.fields.fields` of `biconnector.dataset.add`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct FieldsFields {
+			/// `id`: `any`, optional.
+			pub id: Option<::serde_json::Value>,
+			/// `datasetId`: `any`, optional.
+			pub dataset_id: Option<::serde_json::Value>,
+			/// `type`: `any`, optional.
+			pub type_: Option<::serde_json::Value>,
+			/// `name`: `any`, optional.
+			pub name: Option<::serde_json::Value>,
+			/// `externalCode`: `any`, optional.
+			pub external_code: Option<::serde_json::Value>,
+			/// `visible`: `any`, optional.
+			pub visible: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl FieldsFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			FieldsFields { some into id id "id" : ::serde_json::Value, some into
+			dataset_id dataset_id "datasetId" : ::serde_json::Value, some into type_
+			type_ "type" : ::serde_json::Value, some into name name "name" :
+			::serde_json::Value, some into external_code external_code "externalCode" :
+			::serde_json::Value, some into visible visible "visible" :
+			::serde_json::Value, }
+		);
+		params_impls!(
+			FieldsFields { opt exact "id" id, opt exact "datasetId" dataset_id, opt exact
+			"type" type_, opt exact "name" name, opt exact "externalCode" external_code,
+			opt exact "visible" visible, }
+		);
 		/// The object `params.fields` of `biconnector.dataset.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html>
@@ -937,8 +896,8 @@ pub mod dataset {
 			pub source_id: i64,
 			/// `description`: `string`, optional.
 			pub description: Option<String>,
-			/// `fields`: `array`, required.
-			pub fields: ::serde_json::Value,
+			/// `fields`: `object[]`, required.
+			pub fields: Vec<FieldsFields>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -949,7 +908,7 @@ pub mod dataset {
 				external_name: impl Into<String>,
 				external_code: impl Into<String>,
 				source_id: impl Into<i64>,
-				fields: impl Into<::serde_json::Value>,
+				fields: impl IntoIterator<Item = impl Into<FieldsFields>>,
 			) -> Self {
 				Self {
 					name: name.into(),
@@ -957,7 +916,7 @@ pub mod dataset {
 					external_code: external_code.into(),
 					source_id: source_id.into(),
 					description: None,
-					fields: fields.into(),
+					fields: fields.into_iter().map(Into::into).collect(),
 					extra: Default::default(),
 				}
 			}
@@ -987,7 +946,7 @@ pub mod dataset {
 	pub mod delete {
 		/// Error codes of `biconnector.dataset.delete`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Error deleting dataset` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1182,73 +1141,6 @@ pub mod dataset {
 			"DATASET_NOT_FOUND" }
 		);
 		error_code!(Error);
-		/// The object `result.item.fields` of `biconnector.dataset.get`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItemFields {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `datasetId`: `integer`.
-			pub dataset_id: Option<i64>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `externalCode`: `string`.
-			pub external_code: Option<String>,
-			/// `visible`: `boolean`.
-			pub visible: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItemFields { opt field "id" id, opt field "datasetId" dataset_id, opt
-			field "type" type_, opt field "name" name, opt field "externalCode"
-			external_code, opt field "visible" visible, }
-		);
-		/// The object `result.item` of `biconnector.dataset.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItem {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `description`: `string`.
-			pub description: Option<String>,
-			/// `externalCode`: `string`.
-			pub external_code: Option<String>,
-			/// `externalName`: `string`.
-			pub external_name: Option<String>,
-			/// `dateCreate`: `string`.
-			pub date_create: Option<String>,
-			/// `dateUpdate`: `string`.
-			pub date_update: Option<String>,
-			/// `createdById`: `integer`.
-			pub created_by_id: Option<i64>,
-			/// `updatedById`: `integer`.
-			pub updated_by_id: Option<i64>,
-			/// `externalId`: `integer`.
-			pub external_id: Option<i64>,
-			/// `fields`: `object[]`.
-			pub fields: Vec<OutputItemFields>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItem { opt field "id" id, opt field "type" type_, opt field "name"
-			name, opt field "description" description, opt field "externalCode"
-			external_code, opt field "externalName" external_name, opt field "dateCreate"
-			date_create, opt field "dateUpdate" date_update, opt field "createdById"
-			created_by_id, opt field "updatedById" updated_by_id, opt field "externalId"
-			external_id, req field "fields" fields, }
-		);
 		/// The object `result` of `biconnector.dataset.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html>
@@ -1256,7 +1148,7 @@ pub mod dataset {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `item`: `object`.
-			pub item: Option<OutputItem>,
+			pub item: Option<crate::entities::BiconnectorDatasetDataset>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -1335,37 +1227,15 @@ pub mod dataset {
 		}
 		setters!(Order { map into field field "<field>" : String, });
 		params_impls!(Order { rest pattern "*" field, });
-		/// The object `result` of `biconnector.dataset.list`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `id`: `string`, example only.
-			pub id: Option<String>,
-			/// `name`: `string`, example only.
-			pub name: Option<String>,
-			/// `description`: `string`, example only.
-			pub description: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { opt soft "id" id, opt soft "name" name, opt soft "description"
-			description, }
-		);
 		/// The `result` of the call: `object[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::BiconnectorDatasetDataset>;
 		method!(super::List, "biconnector.dataset.list", V2, true);
-		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`biconnector.dataset.update`](struct@Update).
 	pub mod update {
 		/// Error codes of `biconnector.dataset.update`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Error updating dataset.` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -1787,84 +1657,6 @@ pub mod source {
 			"SOURCE_NOT_FOUND" }
 		);
 		error_code!(Error);
-		/// The object `result.item.connection` of `biconnector.source.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItemConnection {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `title`: `string`.
-			pub title: Option<String>,
-			/// `description`: `string`.
-			pub description: Option<String>,
-			/// `active`: `boolean`.
-			pub active: Option<bool>,
-			/// `dateCreate`: `string`.
-			pub date_create: Option<String>,
-			/// `dateUpdate`: `string`.
-			pub date_update: Option<String>,
-			/// `createdById`: `integer`.
-			pub created_by_id: Option<i64>,
-			/// `updatedById`: `integer`.
-			pub updated_by_id: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItemConnection { opt field "id" id, opt field "type" type_, opt field
-			"code" code, opt field "title" title, opt field "description" description,
-			opt field "active" active, opt field "dateCreate" date_create, opt field
-			"dateUpdate" date_update, opt field "createdById" created_by_id, opt field
-			"updatedById" updated_by_id, }
-		);
-		/// The object `result.item.settings` of `biconnector.source.get`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItemSettings {
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `value`: `string`.
-			pub value: Option<String>,
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItemSettings { opt field "code" code, opt field "name" name, opt field
-			"type" type_, opt field "value" value, opt field "id" id, }
-		);
-		/// The object `result.item` of `biconnector.source.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputItem {
-			/// `connection`: `object`.
-			pub connection: Option<OutputItemConnection>,
-			/// `connectorId`: `integer`.
-			pub connector_id: Option<i64>,
-			/// `settings`: `object[]`.
-			pub settings: Vec<OutputItemSettings>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputItem { opt field "connection" connection, opt field "connectorId"
-			connector_id, req field "settings" settings, }
-		);
 		/// The object `result` of `biconnector.source.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-get.html>
@@ -1872,7 +1664,7 @@ pub mod source {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `item`: `object`.
-			pub item: Option<OutputItem>,
+			pub item: Option<crate::entities::BiconnectorSourceFields>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -1951,33 +1743,9 @@ pub mod source {
 		}
 		setters!(Order { map into field field "<field>" : String, });
 		params_impls!(Order { rest pattern "*" field, });
-		/// The object `result` of `biconnector.source.list`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `id`: `string`, example only.
-			pub id: Option<String>,
-			/// `title`: `string`, example only.
-			pub title: Option<String>,
-			/// `active`: `boolean`, example only.
-			pub active: Option<bool>,
-			/// `dateCreate`: `string`, example only.
-			pub date_create: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { opt soft "id" id, opt soft "title" title, opt soft "active" active,
-			opt soft "dateCreate" date_create, }
-		);
 		/// The `result` of the call: `object[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::BiconnectorSourceFields>;
 		method!(super::List, "biconnector.source.list", V2, true);
-		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`biconnector.source.update`](struct@Update).
 	pub mod update {

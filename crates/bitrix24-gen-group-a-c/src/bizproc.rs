@@ -2318,7 +2318,7 @@ pub mod workflow {
 	///
 	/// Required: `TEMPLATE_ID`, `DOCUMENT_ID`. Optional: `PARAMETERS`.
 	///
-	/// Result: `string` ([`start::Output`]). Errors: `ERROR_WRONG_WORKFLOW_ID`, `ACCESS_DENIED`; one error without a code ([`start::Error`]).
+	/// Result: `string` ([`start::Output`]). Errors: `ERROR_WRONG_WORKFLOW_ID`, `ACCESS_DENIED`; 3 errors without a code ([`start::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Start {
@@ -2463,7 +2463,7 @@ pub mod workflow {
 	pub mod start {
 		/// Error codes of `bizproc.workflow.start`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: HTTP 400.
+		/// The docs also list errors without a code: `Wrong DOCUMENT_ID!` (HTTP 400), `Incorrect document type!` (HTTP 400), `Template type and DOCUMENT_ID mismatch!` (HTTP 400).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {

@@ -685,8 +685,6 @@ pub mod v1 {
 					/// `id`: `integer`, required.
 					pub id: i64,
 					/// `type`: `object`, required.
-					///
-					/// Values: `code`, `CONTACT`, `COMPANY`.
 					pub type_: ::serde_json::Value,
 					/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 					pub extra: crate::Extra,
@@ -1074,86 +1072,6 @@ pub mod v1 {
 			}
 			string_enum!(Error { N1021 = "1021", N100 = "100" });
 			error_code!(Error);
-			/// The object `result.booking.datePeriod.from` of `booking.v1.booking.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputBookingDatePeriodFrom {
-				/// `timestamp`: `integer`, example only.
-				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, example only.
-				pub timezone: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputBookingDatePeriodFrom { opt soft "timestamp" timestamp, opt soft
-				"timezone" timezone, }
-			);
-			/// The object `result.booking.datePeriod.to` of `booking.v1.booking.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputBookingDatePeriodTo {
-				/// `timestamp`: `integer`, example only.
-				pub timestamp: Option<i64>,
-				/// `timezone`: `string`, example only.
-				pub timezone: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputBookingDatePeriodTo { opt soft "timestamp" timestamp, opt soft
-				"timezone" timezone, }
-			);
-			/// The object `result.booking.datePeriod` of `booking.v1.booking.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputBookingDatePeriod {
-				/// `from`: `object`, example only.
-				pub from: Option<OutputBookingDatePeriodFrom>,
-				/// `to`: `object`, example only.
-				pub to: Option<OutputBookingDatePeriodTo>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputBookingDatePeriod { opt soft "from" from, opt soft "to" to, }
-			);
-			/// The object `result.booking` of `booking.v1.booking.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputBooking {
-				/// `datePeriod`: `object`.
-				pub date_period: Option<OutputBookingDatePeriod>,
-				/// `description`: `string`.
-				pub description: Option<String>,
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `resourceIds`: `array`.
-				pub resource_ids: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputBooking { opt field "datePeriod" date_period, opt field
-				"description" description, opt field "id" id, opt field "name" name, req
-				field "resourceIds" resource_ids, }
-			);
 			/// The object `result` of `booking.v1.booking.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html>
@@ -1161,7 +1079,7 @@ pub mod v1 {
 			#[non_exhaustive]
 			pub struct Output {
 				/// `booking`: `object`, required in the docs.
-				pub booking: Option<OutputBooking>,
+				pub booking: Option<crate::entities::BookingV1Booking>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
@@ -1919,198 +1837,6 @@ pub mod v1 {
 			}
 			string_enum!(Error { N1009 = "1009", N100 = "100" });
 			error_code!(Error);
-			/// Allowed values of `result.resource.templateTypeConfirmation` in `booking.v1.resource.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputResourceTemplateTypeConfirmation {
-				/// `inanimate`
-				Inanimate,
-				/// `animate`
-				Animate,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputResourceTemplateTypeConfirmation { Inanimate = "inanimate", Animate
-				= "animate" }
-			);
-			/// Allowed values of `result.resource.templateTypeDelayed` in `booking.v1.resource.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputResourceTemplateTypeDelayed {
-				/// `inanimate`
-				Inanimate,
-				/// `animate`
-				Animate,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputResourceTemplateTypeDelayed { Inanimate = "inanimate", Animate =
-				"animate" }
-			);
-			/// Allowed values of `result.resource.templateTypeFeedback` in `booking.v1.resource.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputResourceTemplateTypeFeedback {
-				/// `inanimate`
-				Inanimate,
-				/// `animate`
-				Animate,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputResourceTemplateTypeFeedback { Inanimate = "inanimate", Animate =
-				"animate" }
-			);
-			/// Allowed values of `result.resource.templateTypeInfo` in `booking.v1.resource.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputResourceTemplateTypeInfo {
-				/// `inanimate`
-				Inanimate,
-				/// `animate`
-				Animate,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputResourceTemplateTypeInfo { Inanimate = "inanimate", Animate =
-				"animate" }
-			);
-			/// Allowed values of `result.resource.templateTypeReminder` in `booking.v1.resource.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputResourceTemplateTypeReminder {
-				/// `base`
-				Base,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(OutputResourceTemplateTypeReminder { Base = "base" });
-			/// The object `result.resource` of `booking.v1.resource.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputResource {
-				/// `confirmationCounterDelay`: `integer`.
-				pub confirmation_counter_delay: Option<i64>,
-				/// `confirmationDelay`: `integer`.
-				pub confirmation_delay: Option<i64>,
-				/// `confirmationRepetitions`: `integer`.
-				pub confirmation_repetitions: Option<i64>,
-				/// `confirmationRepetitionsInterval`: `integer`.
-				pub confirmation_repetitions_interval: Option<i64>,
-				/// `delayedCounterDelay`: `integer`.
-				pub delayed_counter_delay: Option<i64>,
-				/// `delayedDelay`: `integer`.
-				pub delayed_delay: Option<i64>,
-				/// `description`: `string`.
-				pub description: Option<String>,
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `infoDelay`: `integer`.
-				pub info_delay: Option<i64>,
-				/// `isConfirmationNotificationOn`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub is_confirmation_notification_on: Option<bool>,
-				/// `isDelayedNotificationOn`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub is_delayed_notification_on: Option<bool>,
-				/// `isFeedbackNotificationOn`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub is_feedback_notification_on: Option<bool>,
-				/// `isInfoNotificationOn`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub is_info_notification_on: Option<bool>,
-				/// `isMain`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub is_main: Option<bool>,
-				/// `isReminderNotificationOn`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub is_reminder_notification_on: Option<bool>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `reminderDelay`: `integer`.
-				pub reminder_delay: Option<i64>,
-				/// `templateTypeConfirmation`: `string`.
-				///
-				/// Values: `inanimate`, `animate`.
-				pub template_type_confirmation: Option<
-					OutputResourceTemplateTypeConfirmation,
-				>,
-				/// `templateTypeDelayed`: `string`.
-				///
-				/// Values: `inanimate`, `animate`.
-				pub template_type_delayed: Option<OutputResourceTemplateTypeDelayed>,
-				/// `templateTypeFeedback`: `string`.
-				///
-				/// Values: `inanimate`, `animate`.
-				pub template_type_feedback: Option<OutputResourceTemplateTypeFeedback>,
-				/// `templateTypeInfo`: `string`.
-				///
-				/// Values: `inanimate`, `animate`.
-				pub template_type_info: Option<OutputResourceTemplateTypeInfo>,
-				/// `templateTypeReminder`: `string`.
-				///
-				/// Values: `base`.
-				pub template_type_reminder: Option<OutputResourceTemplateTypeReminder>,
-				/// `typeId`: `integer`.
-				pub type_id: Option<i64>,
-				/// `confirmationNotificationDelay`: `integer`, example only.
-				pub confirmation_notification_delay: Option<i64>,
-				/// `confirmationNotificationRepetitions`: `any`, example only.
-				pub confirmation_notification_repetitions: ::serde_json::Value,
-				/// `confirmationNotificationRepetitionsInterval`: `integer`, example only.
-				pub confirmation_notification_repetitions_interval: Option<i64>,
-				/// `delayedNotificationDelay`: `integer`, example only.
-				pub delayed_notification_delay: Option<i64>,
-				/// `infoNotificationDelay`: `any`, example only.
-				pub info_notification_delay: ::serde_json::Value,
-				/// `reminderNotificationDelay`: `integer`, example only.
-				pub reminder_notification_delay: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputResource { opt field "confirmationCounterDelay"
-				confirmation_counter_delay, opt field "confirmationDelay"
-				confirmation_delay, opt field "confirmationRepetitions"
-				confirmation_repetitions, opt field "confirmationRepetitionsInterval"
-				confirmation_repetitions_interval, opt field "delayedCounterDelay"
-				delayed_counter_delay, opt field "delayedDelay" delayed_delay, opt field
-				"description" description, opt field "id" id, opt field "infoDelay"
-				info_delay, opt_yn field "isConfirmationNotificationOn"
-				is_confirmation_notification_on, opt_yn field "isDelayedNotificationOn"
-				is_delayed_notification_on, opt_yn field "isFeedbackNotificationOn"
-				is_feedback_notification_on, opt_yn field "isInfoNotificationOn"
-				is_info_notification_on, opt_yn field "isMain" is_main, opt_yn field
-				"isReminderNotificationOn" is_reminder_notification_on, opt field "name"
-				name, opt field "reminderDelay" reminder_delay, opt field
-				"templateTypeConfirmation" template_type_confirmation, opt field
-				"templateTypeDelayed" template_type_delayed, opt field
-				"templateTypeFeedback" template_type_feedback, opt field
-				"templateTypeInfo" template_type_info, opt field "templateTypeReminder"
-				template_type_reminder, opt field "typeId" type_id, opt soft
-				"confirmationNotificationDelay" confirmation_notification_delay, req soft
-				"confirmationNotificationRepetitions"
-				confirmation_notification_repetitions, opt soft
-				"confirmationNotificationRepetitionsInterval"
-				confirmation_notification_repetitions_interval, opt soft
-				"delayedNotificationDelay" delayed_notification_delay, req soft
-				"infoNotificationDelay" info_notification_delay, opt soft
-				"reminderNotificationDelay" reminder_notification_delay, }
-			);
 			/// The object `result` of `booking.v1.resource.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html>
@@ -2118,7 +1844,7 @@ pub mod v1 {
 			#[non_exhaustive]
 			pub struct Output {
 				/// `resource`: `object`, required in the docs.
-				pub resource: Option<OutputResource>,
+				pub resource: Option<crate::entities::BookingV1Resource>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}

@@ -46,10 +46,10 @@ pub mod accessibility {
 		///
 		/// The docs also list errors without a code: `The required parameter "from" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "to" for the method "calendar.accessibility.get" is not set.` (no status), `The required parameter "users" for the method "calendar.accessibility.get" is not set.` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
-		/// Allowed values of `result.IMPORTANCE` in `calendar.accessibility.get`.
+		/// Allowed values of `result.<key>.IMPORTANCE` in `calendar.accessibility.get`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
-		pub enum OutputImportance {
+		pub enum OutputKeyImportance {
 			/// `high`
 			High,
 			/// `normal`
@@ -59,13 +59,15 @@ pub mod accessibility {
 			/// A value this version of the crate does not know, kept as sent.
 			Unknown(String),
 		}
-		string_enum!(OutputImportance { High = "high", Normal = "normal", Low = "low" });
-		/// The object `result` of `calendar.accessibility.get`: `object`.
+		string_enum!(
+			OutputKeyImportance { High = "high", Normal = "normal", Low = "low" }
+		);
+		/// The object `result.<key>` of `calendar.accessibility.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
-		pub struct Output {
+		pub struct OutputKey {
 			/// `ID`: `string`.
 			pub id: Option<String>,
 			/// `NAME`: `string`.
@@ -97,24 +99,36 @@ pub mod accessibility {
 			/// `IMPORTANCE`: `string`.
 			///
 			/// Values: `high`, `normal`, `low`.
-			pub importance: Option<OutputImportance>,
+			pub importance: Option<OutputKeyImportance>,
 			/// `EVENT_TYPE`: `string`.
 			pub event_type: Option<String>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { opt field "ID" id, opt field "NAME" name, opt field "DATE_FROM"
+			OutputKey { opt field "ID" id, opt field "NAME" name, opt field "DATE_FROM"
 			date_from, opt field "DATE_TO" date_to, opt field "DATE_FROM_TS_UTC"
 			date_from_ts_utc, opt field "DATE_TO_TS_UTC" date_to_ts_utc, opt field
 			"~USER_OFFSET_FROM" tilde_user_offset_from, opt field "~USER_OFFSET_TO"
 			tilde_user_offset_to, opt field "DT_SKIP_TIME" dt_skip_time, opt field
 			"TZ_FROM" tz_from, opt field "TZ_TO" tz_to, opt field "ACCESSIBILITY"
 			accessibility, opt field "IMPORTANCE" importance, opt field "EVENT_TYPE"
-			event_type, } fits["ID", "NAME", "DATE_FROM", "DATE_TO", "DATE_FROM_TS_UTC",
-			"DATE_TO_TS_UTC", "~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DT_SKIP_TIME",
-			"TZ_FROM", "TZ_TO", "ACCESSIBILITY", "IMPORTANCE", "EVENT_TYPE"] []
+			event_type, }
 		);
+		/// The object `result` of `calendar.accessibility.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Output {
+			/// `<key>`: `object[]`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub key: ::std::collections::BTreeMap<String, Vec<OutputKey>>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(Output { rest pattern "*" key, });
 		method!(super::Get, "calendar.accessibility.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
@@ -292,7 +306,7 @@ pub mod event {
 	///
 	/// Required: `type`, `ownerId`. Optional: `from`, `to`, `section`.
 	///
-	/// Result: `object` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
+	/// Result: `object[]` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Get {
@@ -512,7 +526,7 @@ pub mod event {
 	pub mod add {
 		/// Error codes of `calendar.event.add`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name` (no status), `Invalid value for the parameter "description` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
+		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name"` (no status), `Invalid value for the parameter "description"` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
 		pub type Error = crate::SystemError;
 		/// The object `params.rrule` of `calendar.event.add`: `object`.
 		///
@@ -624,350 +638,18 @@ pub mod event {
 	pub mod get {
 		/// Error codes of `calendar.event.get`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get` (no status), `Access denied` (no status).
+		/// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get"` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
-		/// Allowed values of `result.MEETING_STATUS` in `calendar.event.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputMeetingStatus {
-			/// `Y`
-			Y,
-			/// `N`
-			N,
-			/// `Q`
-			Q,
-			/// `H`
-			H,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-		/// The object `result.MEETING` of `calendar.event.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputMeeting {
-			/// `HOST_NAME`: `string`.
-			pub host_name: Option<String>,
-			/// `NOTIFY`: `boolean`.
-			pub notify: Option<bool>,
-			/// `REINVITE`: `boolean`.
-			pub reinvite: Option<bool>,
-			/// `ALLOW_INVITE`: `boolean`.
-			pub allow_invite: Option<bool>,
-			/// `HIDE_GUESTS`: `boolean`.
-			pub hide_guests: Option<bool>,
-			/// `MEETING_CREATOR`: `integer`.
-			pub meeting_creator: Option<i64>,
-			/// `LANGUAGE_ID`: `string`.
-			pub language_id: Option<String>,
-			/// `MAIL_FROM`: `string`.
-			pub mail_from: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY" notify,
-			opt field "REINVITE" reinvite, opt field "ALLOW_INVITE" allow_invite, opt
-			field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR" meeting_creator,
-			opt field "LANGUAGE_ID" language_id, opt field "MAIL_FROM" mail_from, }
-		);
-		/// The object `result.REMIND` of `calendar.event.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRemind {
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `count`: `integer`.
-			pub count: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputRemind { opt field "type" type_, opt field "count" count, });
-		/// The object `result.RRULE` of `calendar.event.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRrule {
-			/// `FREQ`: `string`.
-			pub freq: Option<String>,
-			/// `BYDAY`: `object`.
-			pub byday: ::serde_json::Value,
-			/// `INTERVAL`: `integer`.
-			pub interval: Option<i64>,
-			/// `UNTIL`: `date`.
-			pub until: Option<::bitrix24_runtime::DateTime>,
-			/// `~UNTIL`: `date`.
-			pub tilde_until: Option<::bitrix24_runtime::DateTime>,
-			/// `UNTIL_TS`: `integer`.
-			pub until_ts: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRrule { opt field "FREQ" freq, req field "BYDAY" byday, opt field
-			"INTERVAL" interval, opt field "UNTIL" until, opt field "~UNTIL" tilde_until,
-			opt field "UNTIL_TS" until_ts, }
-		);
-		/// The object `result.RELATIONS` of `calendar.event.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRelations {
-			/// `ORIGINAL_RECURSION_ID`: `integer`.
-			pub original_recursion_id: Option<i64>,
-			/// `COMMENT_XML_ID`: `string`.
-			pub comment_xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRelations { opt field "ORIGINAL_RECURSION_ID" original_recursion_id,
-			opt field "COMMENT_XML_ID" comment_xml_id, }
-		);
-		/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputAttendeeListStatus {
-			/// `Y`
-			Y,
-			/// `N`
-			N,
-			/// `Q`
-			Q,
-			/// `H`
-			H,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
-		/// The object `result.ATTENDEE_LIST` of `calendar.event.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAttendeeList {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `entryId`: `string`.
-			pub entry_id: Option<String>,
-			/// `status`: `string`.
-			///
-			/// Values: `Y`, `N`, `Q`, `H`.
-			pub status: Option<OutputAttendeeListStatus>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
-			field "status" status, }
-		);
-		/// The object `result.attendeesEntityList` of `calendar.event.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAttendeesEntityList {
-			/// `entityId`: `string`.
-			pub entity_id: Option<String>,
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputAttendeesEntityList { opt field "entityId" entity_id, opt field "id"
-			id, }
-		);
-		/// The object `result` of `calendar.event.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `ID`: `string`.
-			pub id: Option<String>,
-			/// `PARENT_ID`: `string`.
-			pub parent_id: Option<String>,
-			/// `DELETED`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub deleted: Option<bool>,
-			/// `CAL_TYPE`: `string`.
-			pub cal_type: Option<String>,
-			/// `OWNER_ID`: `string`.
-			pub owner_id: Option<String>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `DATE_FROM`: `datetime`.
-			pub date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_TO`: `datetime`.
-			pub date_to: Option<::bitrix24_runtime::DateTime>,
-			/// `ORIGINAL_DATE_FROM`: `datetime`.
-			pub original_date_from: Option<::bitrix24_runtime::DateTime>,
-			/// `TZ_FROM`: `string`.
-			pub tz_from: Option<String>,
-			/// `TZ_TO`: `string`.
-			pub tz_to: Option<String>,
-			/// `TZ_OFFSET_FROM`: `string`.
-			pub tz_offset_from: Option<String>,
-			/// `TZ_OFFSET_TO`: `string`.
-			pub tz_offset_to: Option<String>,
-			/// `DATE_FROM_TS_UTC`: `string`.
-			pub date_from_ts_utc: Option<String>,
-			/// `DATE_TO_TS_UTC`: `string`.
-			pub date_to_ts_utc: Option<String>,
-			/// `DT_SKIP_TIME`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub dt_skip_time: Option<bool>,
-			/// `DT_LENGTH`: `integer`.
-			pub dt_length: Option<i64>,
-			/// `EVENT_TYPE`: `string`.
-			pub event_type: Option<String>,
-			/// `CREATED_BY`: `string`.
-			pub created_by: Option<String>,
-			/// `DATE_CREATE`: `datetime`.
-			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `TIMESTAMP_X`: `datetime`.
-			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `DESCRIPTION`: `string`.
-			pub description: Option<String>,
-			/// `PRIVATE_EVENT`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub private_event: Option<bool>,
-			/// `ACCESSIBILITY`: `string`.
-			pub accessibility: Option<String>,
-			/// `IMPORTANCE`: `string`.
-			pub importance: Option<String>,
-			/// `IS_MEETING`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub is_meeting: Option<bool>,
-			/// `MEETING_STATUS`: `string`.
-			///
-			/// Values: `Y`, `N`, `Q`, `H`.
-			pub meeting_status: Option<OutputMeetingStatus>,
-			/// `MEETING_HOST`: `string`.
-			pub meeting_host: Option<String>,
-			/// `MEETING`: `object`.
-			pub meeting: Option<OutputMeeting>,
-			/// `LOCATION`: `string`.
-			pub location: Option<String>,
-			/// `REMIND`: `array`.
-			pub remind: Vec<OutputRemind>,
-			/// `COLOR`: `string`.
-			pub color: Option<String>,
-			/// `RRULE`: `object`.
-			pub rrule: Option<OutputRrule>,
-			/// `EXDATE`: `string`.
-			pub exdate: Option<String>,
-			/// `DAV_XML_ID`: `string`.
-			pub dav_xml_id: Option<String>,
-			/// `G_EVENT_ID`: `string`.
-			pub g_event_id: Option<String>,
-			/// `CAL_DAV_LABEL`: `string`.
-			pub cal_dav_label: Option<String>,
-			/// `VERSION`: `string`.
-			pub version: Option<String>,
-			/// `ATTENDEES_CODES`: `array`.
-			pub attendees_codes: Vec<::serde_json::Value>,
-			/// `RECURRENCE_ID`: `string`.
-			pub recurrence_id: Option<String>,
-			/// `RELATIONS`: `object`.
-			pub relations: Option<OutputRelations>,
-			/// `SECTION_ID`: `string`.
-			pub section_id: Option<String>,
-			/// `SYNC_STATUS`: `string`.
-			pub sync_status: Option<String>,
-			/// `UF_CRM_CAL_EVENT`: `array`.
-			pub uf_crm_cal_event: Vec<::serde_json::Value>,
-			/// `UF_WEBDAV_CAL_EVENT`: `array`.
-			pub uf_webdav_cal_event: Vec<::serde_json::Value>,
-			/// `SECTION_DAV_XML_ID`: `array`.
-			pub section_dav_xml_id: Vec<::serde_json::Value>,
-			/// `DATE_FROM_FORMATTED`: `string`.
-			pub date_from_formatted: Option<String>,
-			/// `DATE_TO_FORMATTED`: `string`.
-			pub date_to_formatted: Option<String>,
-			/// `SECT_ID`: `string`.
-			pub sect_id: Option<String>,
-			/// `ATTENDEE_LIST`: `array`.
-			pub attendee_list: Vec<OutputAttendeeList>,
-			/// `COLLAB_ID`: `integer`.
-			pub collab_id: Option<i64>,
-			/// `~RRULE_DESCRIPTION`: `string`.
-			pub tilde_rrule_description: Option<String>,
-			/// `attendeesEntityList`: `array`.
-			pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
-			/// `~DESCRIPTION`: `string`.
-			pub tilde_description: Option<String>,
-			/// `~USER_OFFSET_FROM`: `integer`.
-			pub tilde_user_offset_from: Option<i64>,
-			/// `~USER_OFFSET_TO`: `integer`.
-			pub tilde_user_offset_to: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
-			"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID"
-			owner_id, opt field "NAME" name, opt field "DATE_FROM" date_from, opt field
-			"DATE_TO" date_to, opt field "ORIGINAL_DATE_FROM" original_date_from, opt
-			field "TZ_FROM" tz_from, opt field "TZ_TO" tz_to, opt field "TZ_OFFSET_FROM"
-			tz_offset_from, opt field "TZ_OFFSET_TO" tz_offset_to, opt field
-			"DATE_FROM_TS_UTC" date_from_ts_utc, opt field "DATE_TO_TS_UTC"
-			date_to_ts_utc, opt_yn field "DT_SKIP_TIME" dt_skip_time, opt field
-			"DT_LENGTH" dt_length, opt field "EVENT_TYPE" event_type, opt field
-			"CREATED_BY" created_by, opt field "DATE_CREATE" date_create, opt field
-			"TIMESTAMP_X" timestamp_x, opt field "DESCRIPTION" description, opt_yn field
-			"PRIVATE_EVENT" private_event, opt field "ACCESSIBILITY" accessibility, opt
-			field "IMPORTANCE" importance, opt_yn field "IS_MEETING" is_meeting, opt
-			field "MEETING_STATUS" meeting_status, opt field "MEETING_HOST" meeting_host,
-			opt field "MEETING" meeting, opt field "LOCATION" location, req field
-			"REMIND" remind, opt field "COLOR" color, opt field "RRULE" rrule, opt field
-			"EXDATE" exdate, opt field "DAV_XML_ID" dav_xml_id, opt field "G_EVENT_ID"
-			g_event_id, opt field "CAL_DAV_LABEL" cal_dav_label, opt field "VERSION"
-			version, req field "ATTENDEES_CODES" attendees_codes, opt field
-			"RECURRENCE_ID" recurrence_id, opt field "RELATIONS" relations, opt field
-			"SECTION_ID" section_id, opt field "SYNC_STATUS" sync_status, req field
-			"UF_CRM_CAL_EVENT" uf_crm_cal_event, req field "UF_WEBDAV_CAL_EVENT"
-			uf_webdav_cal_event, req field "SECTION_DAV_XML_ID" section_dav_xml_id, opt
-			field "DATE_FROM_FORMATTED" date_from_formatted, opt field
-			"DATE_TO_FORMATTED" date_to_formatted, opt field "SECT_ID" sect_id, req field
-			"ATTENDEE_LIST" attendee_list, opt field "COLLAB_ID" collab_id, opt field
-			"~RRULE_DESCRIPTION" tilde_rrule_description, req field "attendeesEntityList"
-			attendees_entity_list, opt field "~DESCRIPTION" tilde_description, opt field
-			"~USER_OFFSET_FROM" tilde_user_offset_from, opt field "~USER_OFFSET_TO"
-			tilde_user_offset_to, } fits["ID", "PARENT_ID", "DELETED", "CAL_TYPE",
-			"OWNER_ID", "NAME", "DATE_FROM", "DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM",
-			"TZ_TO", "TZ_OFFSET_FROM", "TZ_OFFSET_TO", "DATE_FROM_TS_UTC",
-			"DATE_TO_TS_UTC", "DT_SKIP_TIME", "DT_LENGTH", "EVENT_TYPE", "CREATED_BY",
-			"DATE_CREATE", "TIMESTAMP_X", "DESCRIPTION", "PRIVATE_EVENT",
-			"ACCESSIBILITY", "IMPORTANCE", "IS_MEETING", "MEETING_STATUS",
-			"MEETING_HOST", "MEETING", "LOCATION", "REMIND", "COLOR", "RRULE", "EXDATE",
-			"DAV_XML_ID", "G_EVENT_ID", "CAL_DAV_LABEL", "VERSION", "ATTENDEES_CODES",
-			"RECURRENCE_ID", "RELATIONS", "SECTION_ID", "SYNC_STATUS",
-			"UF_CRM_CAL_EVENT", "UF_WEBDAV_CAL_EVENT", "SECTION_DAV_XML_ID",
-			"DATE_FROM_FORMATTED", "DATE_TO_FORMATTED", "SECT_ID", "ATTENDEE_LIST",
-			"COLLAB_ID", "~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
-			"~USER_OFFSET_FROM", "~USER_OFFSET_TO"] []
-		);
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<crate::entities::CalendarEvent>;
 		method!(super::Get, "calendar.event.get", V2, true);
-		deserialize_via_from_value!(Output);
 		/// `calendar.event.get.nearest`: REST 2, scope `calendar`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 		///
 		/// Required: none. Optional: `type`, `ownerId`, `days`, `forCurrentUser`, `maxEventsCount`, `detailUrl`.
 		///
-		/// Result: `object` ([`nearest::Output`]). Errors: one error without a code ([`nearest::Error`]).
+		/// Result: `object[]` ([`nearest::Output`]). Errors: one error without a code ([`nearest::Error`]).
 		#[derive(Debug, Clone, Default)]
 		#[non_exhaustive]
 		pub struct Nearest {
@@ -1013,7 +695,7 @@ pub mod event {
 			/// Allowed values of `result.MEETING_STATUS` in `calendar.event.get.nearest`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
-			pub enum OutputMeetingStatus {
+			pub enum ItemMeetingStatus {
 				/// `Y`
 				Y,
 				/// `N`
@@ -1025,13 +707,13 @@ pub mod event {
 				/// A value this version of the crate does not know, kept as sent.
 				Unknown(String),
 			}
-			string_enum!(OutputMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
+			string_enum!(ItemMeetingStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
 			/// The object `result.MEETING` of `calendar.event.get.nearest`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct OutputMeeting {
+			pub struct ItemMeeting {
 				/// `HOST_NAME`: `string`.
 				pub host_name: Option<String>,
 				/// `NOTIFY`: `boolean`.
@@ -1052,18 +734,18 @@ pub mod event {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				OutputMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY"
-				notify, opt field "REINVITE" reinvite, opt field "ALLOW_INVITE"
-				allow_invite, opt field "HIDE_GUESTS" hide_guests, opt field
-				"MEETING_CREATOR" meeting_creator, opt field "LANGUAGE_ID" language_id,
-				opt field "MAIL_FROM" mail_from, }
+				ItemMeeting { opt field "HOST_NAME" host_name, opt field "NOTIFY" notify,
+				opt field "REINVITE" reinvite, opt field "ALLOW_INVITE" allow_invite, opt
+				field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR"
+				meeting_creator, opt field "LANGUAGE_ID" language_id, opt field
+				"MAIL_FROM" mail_from, }
 			);
 			/// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct OutputRemind {
+			pub struct ItemRemind {
 				/// `type`: `string`.
 				pub type_: Option<String>,
 				/// `count`: `integer`.
@@ -1072,18 +754,34 @@ pub mod event {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				OutputRemind { opt field "type" type_, opt field "count" count, }
+				ItemRemind { opt field "type" type_, opt field "count" count, }
 			);
+			/// The object `result.RRULE.BYDAY` of `calendar.event.get.nearest`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct ItemRruleByday {
+				/// `MO`: `string`, example only.
+				pub mo: Option<String>,
+				/// `WE`: `string`, example only.
+				pub we: Option<String>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(ItemRruleByday { opt soft "MO" mo, opt soft "WE" we, });
 			/// The object `result.RRULE` of `calendar.event.get.nearest`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct OutputRrule {
+			pub struct ItemRrule {
 				/// `FREQ`: `string`.
 				pub freq: Option<String>,
 				/// `BYDAY`: `object`.
-				pub byday: ::serde_json::Value,
+				pub byday: Option<ItemRruleByday>,
 				/// `INTERVAL`: `integer`.
 				pub interval: Option<i64>,
 				/// `UNTIL`: `date`.
@@ -1096,7 +794,7 @@ pub mod event {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				OutputRrule { opt field "FREQ" freq, req field "BYDAY" byday, opt field
+				ItemRrule { opt field "FREQ" freq, opt field "BYDAY" byday, opt field
 				"INTERVAL" interval, opt field "UNTIL" until, opt field "~UNTIL"
 				tilde_until, opt field "UNTIL_TS" until_ts, }
 			);
@@ -1105,7 +803,7 @@ pub mod event {
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct OutputRelations {
+			pub struct ItemRelations {
 				/// `ORIGINAL_RECURSION_ID`: `integer`.
 				pub original_recursion_id: Option<i64>,
 				/// `COMMENT_XML_ID`: `string`.
@@ -1114,13 +812,13 @@ pub mod event {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				OutputRelations { opt field "ORIGINAL_RECURSION_ID"
-				original_recursion_id, opt field "COMMENT_XML_ID" comment_xml_id, }
+				ItemRelations { opt field "ORIGINAL_RECURSION_ID" original_recursion_id,
+				opt field "COMMENT_XML_ID" comment_xml_id, }
 			);
 			/// Allowed values of `result.ATTENDEE_LIST.status` in `calendar.event.get.nearest`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
-			pub enum OutputAttendeeListStatus {
+			pub enum ItemAttendeeListStatus {
 				/// `Y`
 				Y,
 				/// `N`
@@ -1132,15 +830,13 @@ pub mod event {
 				/// A value this version of the crate does not know, kept as sent.
 				Unknown(String),
 			}
-			string_enum!(
-				OutputAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" }
-			);
+			string_enum!(ItemAttendeeListStatus { Y = "Y", N = "N", Q = "Q", H = "H" });
 			/// The object `result.ATTENDEE_LIST` of `calendar.event.get.nearest`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct OutputAttendeeList {
+			pub struct ItemAttendeeList {
 				/// `id`: `integer`.
 				pub id: Option<i64>,
 				/// `entryId`: `string`.
@@ -1148,12 +844,12 @@ pub mod event {
 				/// `status`: `string`.
 				///
 				/// Values: `Y`, `N`, `Q`, `H`.
-				pub status: Option<OutputAttendeeListStatus>,
+				pub status: Option<ItemAttendeeListStatus>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				OutputAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
+				ItemAttendeeList { opt field "id" id, opt field "entryId" entry_id, opt
 				field "status" status, }
 			);
 			/// The object `result.attendeesEntityList` of `calendar.event.get.nearest`: `array`.
@@ -1161,7 +857,7 @@ pub mod event {
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct OutputAttendeesEntityList {
+			pub struct ItemAttendeesEntityList {
 				/// `entityId`: `string`.
 				pub entity_id: Option<String>,
 				/// `id`: `integer`.
@@ -1170,15 +866,17 @@ pub mod event {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				OutputAttendeesEntityList { opt field "entityId" entity_id, opt field
-				"id" id, }
+				ItemAttendeesEntityList { opt field "entityId" entity_id, opt field "id"
+				id, }
 			);
-			/// The object `result` of `calendar.event.get.nearest`: `object`.
+			/// The object `result` of `calendar.event.get.nearest`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
-			pub struct Output {
+			pub struct Item {
 				/// `ID`: `string`.
 				pub id: Option<String>,
 				/// `PARENT_ID`: `string`.
@@ -1242,19 +940,19 @@ pub mod event {
 				/// `MEETING_STATUS`: `string`.
 				///
 				/// Values: `Y`, `N`, `Q`, `H`.
-				pub meeting_status: Option<OutputMeetingStatus>,
+				pub meeting_status: Option<ItemMeetingStatus>,
 				/// `MEETING_HOST`: `string`.
 				pub meeting_host: Option<String>,
 				/// `MEETING`: `object`.
-				pub meeting: Option<OutputMeeting>,
+				pub meeting: Option<ItemMeeting>,
 				/// `LOCATION`: `string`.
 				pub location: Option<String>,
 				/// `REMIND`: `array`.
-				pub remind: Vec<OutputRemind>,
+				pub remind: Vec<ItemRemind>,
 				/// `COLOR`: `string`.
 				pub color: Option<String>,
 				/// `RRULE`: `object`.
-				pub rrule: Option<OutputRrule>,
+				pub rrule: Option<ItemRrule>,
 				/// `EXDATE`: `string`.
 				pub exdate: Option<String>,
 				/// `DAV_XML_ID`: `string`.
@@ -1270,7 +968,7 @@ pub mod event {
 				/// `RECURRENCE_ID`: `string`.
 				pub recurrence_id: Option<String>,
 				/// `RELATIONS`: `object`.
-				pub relations: Option<OutputRelations>,
+				pub relations: Option<ItemRelations>,
 				/// `SECTION_ID`: `string`.
 				pub section_id: Option<String>,
 				/// `SYNC_STATUS`: `string`.
@@ -1288,24 +986,26 @@ pub mod event {
 				/// `SECT_ID`: `string`.
 				pub sect_id: Option<String>,
 				/// `ATTENDEE_LIST`: `array`.
-				pub attendee_list: Vec<OutputAttendeeList>,
+				pub attendee_list: Vec<ItemAttendeeList>,
 				/// `COLLAB_ID`: `integer`.
 				pub collab_id: Option<i64>,
 				/// `~RRULE_DESCRIPTION`: `string`.
 				pub tilde_rrule_description: Option<String>,
 				/// `attendeesEntityList`: `array`.
-				pub attendees_entity_list: Vec<OutputAttendeesEntityList>,
+				pub attendees_entity_list: Vec<ItemAttendeesEntityList>,
 				/// `~DESCRIPTION`: `string`.
 				pub tilde_description: Option<String>,
 				/// `~USER_OFFSET_FROM`: `integer`.
 				pub tilde_user_offset_from: Option<i64>,
 				/// `~USER_OFFSET_TO`: `integer`.
 				pub tilde_user_offset_to: Option<i64>,
+				/// `DAV_EXCH_LABEL`: `string`, example only.
+				pub dav_exch_label: Option<String>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				Output { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
+				Item { opt field "ID" id, opt field "PARENT_ID" parent_id, opt_yn field
 				"DELETED" deleted, opt field "CAL_TYPE" cal_type, opt field "OWNER_ID"
 				owner_id, opt field "NAME" name, opt field "DATE_FROM" date_from, opt
 				field "DATE_TO" date_to, opt field "ORIGINAL_DATE_FROM"
@@ -1335,9 +1035,10 @@ pub mod event {
 				field "~RRULE_DESCRIPTION" tilde_rrule_description, req field
 				"attendeesEntityList" attendees_entity_list, opt field "~DESCRIPTION"
 				tilde_description, opt field "~USER_OFFSET_FROM" tilde_user_offset_from,
-				opt field "~USER_OFFSET_TO" tilde_user_offset_to, } fits["ID",
-				"PARENT_ID", "DELETED", "CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM",
-				"DATE_TO", "ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
+				opt field "~USER_OFFSET_TO" tilde_user_offset_to, opt soft
+				"DAV_EXCH_LABEL" dav_exch_label, } fits["ID", "PARENT_ID", "DELETED",
+				"CAL_TYPE", "OWNER_ID", "NAME", "DATE_FROM", "DATE_TO",
+				"ORIGINAL_DATE_FROM", "TZ_FROM", "TZ_TO", "TZ_OFFSET_FROM",
 				"TZ_OFFSET_TO", "DATE_FROM_TS_UTC", "DATE_TO_TS_UTC", "DT_SKIP_TIME",
 				"DT_LENGTH", "EVENT_TYPE", "CREATED_BY", "DATE_CREATE", "TIMESTAMP_X",
 				"DESCRIPTION", "PRIVATE_EVENT", "ACCESSIBILITY", "IMPORTANCE",
@@ -1348,10 +1049,12 @@ pub mod event {
 				"UF_WEBDAV_CAL_EVENT", "SECTION_DAV_XML_ID", "DATE_FROM_FORMATTED",
 				"DATE_TO_FORMATTED", "SECT_ID", "ATTENDEE_LIST", "COLLAB_ID",
 				"~RRULE_DESCRIPTION", "attendeesEntityList", "~DESCRIPTION",
-				"~USER_OFFSET_FROM", "~USER_OFFSET_TO"] []
+				"~USER_OFFSET_FROM", "~USER_OFFSET_TO", "DAV_EXCH_LABEL"] []
 			);
+			/// The `result` of the call: `object[]`.
+			pub type Output = crate::List<Item>;
 			method!(super::Nearest, "calendar.event.get.nearest", V2, false);
-			deserialize_via_from_value!(Output);
+			deserialize_via_from_value!(Item);
 		}
 	}
 	/// Types of [`calendar.event.getbyid`](struct@Getbyid).
@@ -2045,7 +1748,7 @@ pub mod meeting {
 		pub mod set {
 			/// Error codes of `calendar.meeting.status.set`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: `The required parameter "status" for the method "calendar.meeting.status.set" is not set` (no status), `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `Invalid value for the parameter "status` (no status).
+			/// The docs also list errors without a code: `The required parameter "status" for the method "calendar.meeting.status.set" is not set` (no status), `The required parameter "eventId" for the method "calendar.meeting.status.set" is not set` (no status), `Invalid value for the parameter "status"` (no status).
 			pub type Error = crate::SystemError;
 			/// Allowed values of `params.status` in `calendar.meeting.status.set`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -2208,7 +1911,7 @@ pub mod resource {
 		pub mod list {
 			/// Error codes of `calendar.resource.booking.list`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: `Access denied` (no status), `The required parameter "filter['resourceTypeIdList']" is not set for the method "calendar.resource.booking.list` (no status).
+			/// The docs also list errors without a code: `Access denied` (no status), `The required parameter "filter['resourceTypeIdList']" is not set for the method "calendar.resource.booking.list"` (no status).
 			pub type Error = crate::SystemError;
 			/// The object `params.filter` of `calendar.resource.booking.list`: `object`.
 			///
@@ -2510,7 +2213,7 @@ pub mod section {
 	///
 	/// Required: `type`, `ownerId`. Optional: none.
 	///
-	/// Result: `array` ([`get::Output`]). Errors: 3 errors without a code ([`get::Error`]).
+	/// Result: `object[]` ([`get::Output`]). Errors: 3 errors without a code ([`get::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Get {
@@ -2674,9 +2377,137 @@ pub mod section {
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.get" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.get" is not set` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
-		/// The `result` of the call: `array`.
-		pub type Output = crate::List<::serde_json::Value>;
+		/// The object `result.EXPORT` of `calendar.section.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemExport {
+			/// `ALLOW`: `boolean`, example only.
+			pub allow: Option<bool>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(ItemExport { opt soft "ALLOW" allow, });
+		/// The object `result.ACCESS` of `calendar.section.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemAccess {
+			/// `D114`: `integer`, example only.
+			pub d114: Option<i64>,
+			/// `G2`: `integer`, example only.
+			pub g2: Option<i64>,
+			/// `U2`: `integer`, example only.
+			pub u2: Option<i64>,
+			/// `U1`: `integer`, example only.
+			pub u1: Option<i64>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemAccess { opt soft "D114" d114, opt soft "G2" g2, opt soft "U2" u2, opt
+			soft "U1" u1, }
+		);
+		/// The object `result.PERM` of `calendar.section.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemPerm {
+			/// `view_time`: `boolean`, example only.
+			pub view_time: Option<bool>,
+			/// `view_title`: `boolean`, example only.
+			pub view_title: Option<bool>,
+			/// `view_full`: `boolean`, example only.
+			pub view_full: Option<bool>,
+			/// `add`: `boolean`, example only.
+			pub add: Option<bool>,
+			/// `edit`: `boolean`, example only.
+			pub edit: Option<bool>,
+			/// `edit_section`: `boolean`, example only.
+			pub edit_section: Option<bool>,
+			/// `access`: `boolean`, example only.
+			pub access: Option<bool>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemPerm { opt soft "view_time" view_time, opt soft "view_title" view_title,
+			opt soft "view_full" view_full, opt soft "add" add, opt soft "edit" edit, opt
+			soft "edit_section" edit_section, opt soft "access" access, }
+		);
+		/// The object `result` of `calendar.section.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `NAME`: `string`, example only.
+			pub name: Option<String>,
+			/// `GAPI_CALENDAR_ID`: `any`, example only.
+			pub gapi_calendar_id: ::serde_json::Value,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `COLOR`: `string`, example only.
+			pub color: Option<String>,
+			/// `TEXT_COLOR`: `string`, example only.
+			pub text_color: Option<String>,
+			/// `EXPORT`: `object`, example only.
+			pub export: Option<ItemExport>,
+			/// `CAL_TYPE`: `string`, example only.
+			pub cal_type: Option<String>,
+			/// `OWNER_ID`: `string`, example only.
+			pub owner_id: Option<String>,
+			/// `CREATED_BY`: `string`, example only.
+			pub created_by: Option<String>,
+			/// `DATE_CREATE`: `string`, example only.
+			pub date_create: Option<String>,
+			/// `TIMESTAMP_X`: `string`, example only.
+			pub timestamp_x: Option<String>,
+			/// `CAL_DAV_CON`: `any`, example only.
+			pub cal_dav_con: ::serde_json::Value,
+			/// `SYNC_TOKEN`: `any`, example only.
+			pub sync_token: ::serde_json::Value,
+			/// `PAGE_TOKEN`: `any`, example only.
+			pub page_token: ::serde_json::Value,
+			/// `EXTERNAL_TYPE`: `string`, example only.
+			pub external_type: Option<String>,
+			/// `ACCESS`: `object`, example only.
+			pub access: Option<ItemAccess>,
+			/// `IS_COLLAB`: `boolean`, example only.
+			pub is_collab: Option<bool>,
+			/// `PERM`: `object`, example only.
+			pub perm: Option<ItemPerm>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "NAME" name, req soft "GAPI_CALENDAR_ID"
+			gapi_calendar_id, opt soft "DESCRIPTION" description, opt soft "COLOR" color,
+			opt soft "TEXT_COLOR" text_color, opt soft "EXPORT" export, opt soft
+			"CAL_TYPE" cal_type, opt soft "OWNER_ID" owner_id, opt soft "CREATED_BY"
+			created_by, opt soft "DATE_CREATE" date_create, opt soft "TIMESTAMP_X"
+			timestamp_x, req soft "CAL_DAV_CON" cal_dav_con, req soft "SYNC_TOKEN"
+			sync_token, req soft "PAGE_TOKEN" page_token, opt soft "EXTERNAL_TYPE"
+			external_type, opt soft "ACCESS" access, opt soft "IS_COLLAB" is_collab, opt
+			soft "PERM" perm, }
+		);
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
 		method!(super::Get, "calendar.section.get", V2, true);
+		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`calendar.section.update`](struct@Update).
 	pub mod update {
@@ -2767,95 +2598,9 @@ pub mod settings {
 	pub mod get {
 		/// Error codes of `calendar.settings.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result` of `calendar.settings.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-settings-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `work_time_start`: `string`.
-			pub work_time_start: Option<String>,
-			/// `work_time_end`: `string`.
-			pub work_time_end: Option<String>,
-			/// `year_holidays`: `string`.
-			pub year_holidays: Option<String>,
-			/// `week_holidays`: `array`.
-			pub week_holidays: Vec<::serde_json::Value>,
-			/// `week_start`: `string`.
-			pub week_start: Option<String>,
-			/// `user_name_template`: `string`.
-			pub user_name_template: Option<String>,
-			/// `sync_by_push`: `boolean`.
-			pub sync_by_push: Option<bool>,
-			/// `user_show_login`: `boolean`.
-			pub user_show_login: Option<bool>,
-			/// `path_to_user`: `string`.
-			pub path_to_user: Option<String>,
-			/// `path_to_user_calendar`: `string`.
-			pub path_to_user_calendar: Option<String>,
-			/// `path_to_group`: `string`.
-			pub path_to_group: Option<String>,
-			/// `path_to_group_calendar`: `string`.
-			pub path_to_group_calendar: Option<String>,
-			/// `path_to_vr`: `string`.
-			pub path_to_vr: Option<String>,
-			/// `path_to_rm`: `string`.
-			pub path_to_rm: Option<String>,
-			/// `rm_iblock_type`: `string`.
-			pub rm_iblock_type: Option<String>,
-			/// `rm_iblock_id`: `string`.
-			pub rm_iblock_id: Option<String>,
-			/// `dep_manager_sub`: `boolean`.
-			pub dep_manager_sub: Option<bool>,
-			/// `denied_superpose_types`: `array`.
-			pub denied_superpose_types: Vec<::serde_json::Value>,
-			/// `pathes_for_sites`: `boolean`.
-			pub pathes_for_sites: Option<bool>,
-			/// `forum_id`: `string`.
-			pub forum_id: Option<String>,
-			/// `rm_for_sites`: `boolean`.
-			pub rm_for_sites: Option<bool>,
-			/// `path_to_type_company_calendar`: `string`.
-			pub path_to_type_company_calendar: Option<String>,
-			/// `path_to_type_location`: `string`.
-			pub path_to_type_location: Option<String>,
-			/// `path_to_type_open_event`: `string`.
-			pub path_to_type_open_event: Option<String>,
-			/// `year_workdays`: `string`, example only.
-			pub year_workdays: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "work_time_start" work_time_start, opt field
-			"work_time_end" work_time_end, opt field "year_holidays" year_holidays, req
-			field "week_holidays" week_holidays, opt field "week_start" week_start, opt
-			field "user_name_template" user_name_template, opt field "sync_by_push"
-			sync_by_push, opt field "user_show_login" user_show_login, opt field
-			"path_to_user" path_to_user, opt field "path_to_user_calendar"
-			path_to_user_calendar, opt field "path_to_group" path_to_group, opt field
-			"path_to_group_calendar" path_to_group_calendar, opt field "path_to_vr"
-			path_to_vr, opt field "path_to_rm" path_to_rm, opt field "rm_iblock_type"
-			rm_iblock_type, opt field "rm_iblock_id" rm_iblock_id, opt field
-			"dep_manager_sub" dep_manager_sub, req field "denied_superpose_types"
-			denied_superpose_types, opt field "pathes_for_sites" pathes_for_sites, opt
-			field "forum_id" forum_id, opt field "rm_for_sites" rm_for_sites, opt field
-			"path_to_type_company_calendar" path_to_type_company_calendar, opt field
-			"path_to_type_location" path_to_type_location, opt field
-			"path_to_type_open_event" path_to_type_open_event, opt soft "year_workdays"
-			year_workdays, } fits["work_time_start", "work_time_end", "year_holidays",
-			"week_holidays", "week_start", "user_name_template", "sync_by_push",
-			"user_show_login", "path_to_user", "path_to_user_calendar", "path_to_group",
-			"path_to_group_calendar", "path_to_vr", "path_to_rm", "rm_iblock_type",
-			"rm_iblock_id", "dep_manager_sub", "denied_superpose_types",
-			"pathes_for_sites", "forum_id", "rm_for_sites",
-			"path_to_type_company_calendar", "path_to_type_location",
-			"path_to_type_open_event", "year_workdays"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::CalendarSettings;
 		method!(super::Get, "calendar.settings.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 }
 /// Methods under `user`.
@@ -2911,219 +2656,9 @@ pub mod user {
 		pub mod get {
 			/// Error codes of `calendar.user.settings.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
-			/// Allowed values of `result.view` in `calendar.user.settings.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputView {
-				/// `day`
-				Day,
-				/// `week`
-				Week,
-				/// `month`
-				Month,
-				/// `list`
-				List,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputView { Day = "day", Week = "week", Month = "month", List = "list" }
-			);
-			/// The object `result.defaultSections` of `calendar.user.settings.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputDefaultSections {
-				/// `user1`: `string`, example only.
-				pub user1: Option<String>,
-				/// `group6`: `string`, example only.
-				pub group6: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputDefaultSections { opt soft "user1" user1, opt soft "group6" group6,
-				}
-			);
-			/// Allowed values of `result.defaultReminders.fullDay.type` in `calendar.user.settings.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputDefaultRemindersFullDayType {
-				/// `min`
-				Min,
-				/// `hour`
-				Hour,
-				/// `day`
-				Day,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputDefaultRemindersFullDayType { Min = "min", Hour = "hour", Day =
-				"day" }
-			);
-			/// The object `result.defaultReminders.fullDay` of `calendar.user.settings.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputDefaultRemindersFullDay {
-				/// `type`: `string`.
-				///
-				/// Values: `min`, `hour`, `day`.
-				pub type_: Option<OutputDefaultRemindersFullDayType>,
-				/// `count`: `integer`.
-				pub count: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputDefaultRemindersFullDay { opt field "type" type_, opt field "count"
-				count, }
-			);
-			/// Allowed values of `result.defaultReminders.withTime.type` in `calendar.user.settings.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputDefaultRemindersWithTimeType {
-				/// `min`
-				Min,
-				/// `hour`
-				Hour,
-				/// `day`
-				Day,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputDefaultRemindersWithTimeType { Min = "min", Hour = "hour", Day =
-				"day" }
-			);
-			/// The object `result.defaultReminders.withTime` of `calendar.user.settings.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputDefaultRemindersWithTime {
-				/// `type`: `string`.
-				///
-				/// Values: `min`, `hour`, `day`.
-				pub type_: Option<OutputDefaultRemindersWithTimeType>,
-				/// `count`: `integer`.
-				pub count: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputDefaultRemindersWithTime { opt field "type" type_, opt field
-				"count" count, }
-			);
-			/// The object `result.defaultReminders` of `calendar.user.settings.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputDefaultReminders {
-				/// `fullDay`: `array`.
-				pub full_day: Vec<OutputDefaultRemindersFullDay>,
-				/// `withTime`: `array`.
-				pub with_time: Vec<OutputDefaultRemindersWithTime>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputDefaultReminders { req field "fullDay" full_day, req field
-				"withTime" with_time, }
-			);
-			/// The object `result` of `calendar.user.settings.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `view`: `string`.
-				///
-				/// Values: `day`, `week`, `month`, `list`.
-				pub view: Option<OutputView>,
-				/// `meetSection`: `string`.
-				pub meet_section: Option<String>,
-				/// `crmSection`: `string`.
-				pub crm_section: Option<String>,
-				/// `showDeclined`: `boolean`.
-				pub show_declined: Option<bool>,
-				/// `denyBusyInvitation`: `boolean`.
-				pub deny_busy_invitation: Option<bool>,
-				/// `collapseOffHours`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub collapse_off_hours: Option<bool>,
-				/// `showWeekNumbers`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub show_week_numbers: Option<bool>,
-				/// `showTasks`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub show_tasks: Option<bool>,
-				/// `syncTasks`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub sync_tasks: Option<bool>,
-				/// `showCompletedTasks`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub show_completed_tasks: Option<bool>,
-				/// `lastUsedSection`: `string`.
-				pub last_used_section: Option<String>,
-				/// `sendFromEmail`: `string`.
-				pub send_from_email: Option<String>,
-				/// `defaultSections`: `object`.
-				pub default_sections: Option<OutputDefaultSections>,
-				/// `syncPeriodPast`: `string`.
-				pub sync_period_past: Option<String>,
-				/// `syncPeriodFuture`: `string`.
-				pub sync_period_future: Option<String>,
-				/// `defaultReminders`: `object`.
-				pub default_reminders: Option<OutputDefaultReminders>,
-				/// `timezoneName`: `string`.
-				pub timezone_name: Option<String>,
-				/// `timezoneOffsetUTC`: `integer`.
-				pub timezone_offset_utc: Option<i64>,
-				/// `timezoneDefaultName`: `string`.
-				pub timezone_default_name: Option<String>,
-				/// `work_time_start`: `string`.
-				pub work_time_start: Option<String>,
-				/// `work_time_end`: `string`.
-				pub work_time_end: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "view" view, opt field "meetSection" meet_section, opt
-				field "crmSection" crm_section, opt field "showDeclined" show_declined,
-				opt field "denyBusyInvitation" deny_busy_invitation, opt_yn field
-				"collapseOffHours" collapse_off_hours, opt_yn field "showWeekNumbers"
-				show_week_numbers, opt_yn field "showTasks" show_tasks, opt_yn field
-				"syncTasks" sync_tasks, opt_yn field "showCompletedTasks"
-				show_completed_tasks, opt field "lastUsedSection" last_used_section, opt
-				field "sendFromEmail" send_from_email, opt field "defaultSections"
-				default_sections, opt field "syncPeriodPast" sync_period_past, opt field
-				"syncPeriodFuture" sync_period_future, opt field "defaultReminders"
-				default_reminders, opt field "timezoneName" timezone_name, opt field
-				"timezoneOffsetUTC" timezone_offset_utc, opt field "timezoneDefaultName"
-				timezone_default_name, opt field "work_time_start" work_time_start, opt
-				field "work_time_end" work_time_end, } fits["view", "meetSection",
-				"crmSection", "showDeclined", "denyBusyInvitation", "collapseOffHours",
-				"showWeekNumbers", "showTasks", "syncTasks", "showCompletedTasks",
-				"lastUsedSection", "sendFromEmail", "defaultSections", "syncPeriodPast",
-				"syncPeriodFuture", "defaultReminders", "timezoneName",
-				"timezoneOffsetUTC", "timezoneDefaultName", "work_time_start",
-				"work_time_end"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::CalendarUserSettings;
 			method!(super::Get, "calendar.user.settings.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`calendar.user.settings.set`](struct@Set).
 		pub mod set {

@@ -253,37 +253,15 @@ pub mod get {
 		Unknown(String),
 	}
 	string_enum!(Order { Asc = "ASC", Desc = "DESC" });
-	/// The object `result` of `department.get`: `department[]`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/departments/department-get.html>
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct Item {
-		/// `ID`: `integer`.
-		pub id: Option<i64>,
-		/// `NAME`: `string`.
-		pub name: Option<String>,
-		/// `SORT`: `integer`.
-		pub sort: Option<i64>,
-		/// `PARENT`: `integer`.
-		pub parent: Option<i64>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		Item { opt field "ID" id, opt field "NAME" name, opt field "SORT" sort, opt field
-		"PARENT" parent, } fits["ID", "NAME", "SORT", "PARENT"] []
-	);
 	/// The `result` of the call: `department[]`.
-	pub type Output = crate::List<Item>;
+	pub type Output = crate::List<crate::entities::Department>;
 	method!(super::Get, "department.get", V2, true);
 	impl ::bitrix24_runtime::Paged for super::Get {
-		type Item = Item;
-		fn into_items(output: Output) -> Vec<Item> {
+		type Item = crate::entities::Department;
+		fn into_items(output: Output) -> Vec<crate::entities::Department> {
 			output.0
 		}
 	}
-	deserialize_via_from_value!(Item);
 }
 /// Types of [`department.update`](struct@Update).
 pub mod update {

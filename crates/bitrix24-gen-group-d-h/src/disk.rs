@@ -45,46 +45,9 @@ pub mod attached_object {
 			Error { ErrorNotFound = "ERROR_NOT_FOUND", AccessDenied = "ACCESS_DENIED" }
 		);
 		error_code!(Error);
-		/// The object `result` of `disk.attachedObject.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/attached-object/disk-attached-object-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `OBJECT_ID`: `integer`.
-			pub object_id: Option<i64>,
-			/// `MODULE_ID`: `string`.
-			pub module_id: Option<String>,
-			/// `ENTITY_TYPE`: `string`.
-			pub entity_type: Option<String>,
-			/// `ENTITY_ID`: `integer`.
-			pub entity_id: Option<i64>,
-			/// `CREATE_TIME`: `string`.
-			pub create_time: Option<String>,
-			/// `CREATED_BY`: `integer`.
-			pub created_by: Option<i64>,
-			/// `DOWNLOAD_URL`: `string`.
-			pub download_url: Option<String>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `SIZE`: `integer`.
-			pub size: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "ID" id, opt field "OBJECT_ID" object_id, opt field
-			"MODULE_ID" module_id, opt field "ENTITY_TYPE" entity_type, opt field
-			"ENTITY_ID" entity_id, opt field "CREATE_TIME" create_time, opt field
-			"CREATED_BY" created_by, opt field "DOWNLOAD_URL" download_url, opt field
-			"NAME" name, opt field "SIZE" size, } fits["ID", "OBJECT_ID", "MODULE_ID",
-			"ENTITY_TYPE", "ENTITY_ID", "CREATE_TIME", "CREATED_BY", "DOWNLOAD_URL",
-			"NAME", "SIZE"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::DiskAttachedObject;
 		method!(super::Get, "disk.attachedObject.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 }
 /// Methods under `file`.
@@ -689,395 +652,39 @@ pub mod file {
 	pub mod get_fields {
 		/// Error codes of `disk.file.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result.ID` of `disk.file.getFields`: `object`.
+		/// The object `result.<field>` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
-		pub struct OutputId {
-			/// `TYPE`: `string`, example only.
+		pub struct OutputField {
+			/// `TYPE`: `string`.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
+			/// `USE_IN_FILTER`: `boolean`.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
+			/// `USE_IN_SHOW`: `boolean`.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			OutputId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter, opt
-			soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.NAME` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputName {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputName { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.TYPE` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputType {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CODE` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCode {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCode { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.STORAGE_ID` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputStorageId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputStorageId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.PARENT_ID` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputParentId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputParentId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CREATE_TIME` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCreateTime {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCreateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.UPDATE_TIME` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputUpdateTime {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputUpdateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.DELETE_TIME` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDeleteTime {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDeleteTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CREATED_BY` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCreatedBy {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCreatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.UPDATED_BY` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputUpdatedBy {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputUpdatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.DELETED_BY` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDeletedBy {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDeletedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.GLOBAL_CONTENT_VERSION` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputGlobalContentVersion {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputGlobalContentVersion { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.FILE_ID` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputFileId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputFileId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.SIZE` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputSize {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputSize { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.DELETED_TYPE` of `disk.file.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDeletedType {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDeletedType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
+			OutputField { opt field "TYPE" type_, opt field "USE_IN_FILTER"
+			use_in_filter, opt field "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result` of `disk.file.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, example only.
-			pub id: Option<OutputId>,
-			/// `NAME`: `object`, example only.
-			pub name: Option<OutputName>,
-			/// `TYPE`: `object`, example only.
-			pub type_: Option<OutputType>,
-			/// `CODE`: `object`, example only.
-			pub code: Option<OutputCode>,
-			/// `STORAGE_ID`: `object`, example only.
-			pub storage_id: Option<OutputStorageId>,
-			/// `PARENT_ID`: `object`, example only.
-			pub parent_id: Option<OutputParentId>,
-			/// `CREATE_TIME`: `object`, example only.
-			pub create_time: Option<OutputCreateTime>,
-			/// `UPDATE_TIME`: `object`, example only.
-			pub update_time: Option<OutputUpdateTime>,
-			/// `DELETE_TIME`: `object`, example only.
-			pub delete_time: Option<OutputDeleteTime>,
-			/// `CREATED_BY`: `object`, example only.
-			pub created_by: Option<OutputCreatedBy>,
-			/// `UPDATED_BY`: `object`, example only.
-			pub updated_by: Option<OutputUpdatedBy>,
-			/// `DELETED_BY`: `object`, example only.
-			pub deleted_by: Option<OutputDeletedBy>,
-			/// `GLOBAL_CONTENT_VERSION`: `object`, example only.
-			pub global_content_version: Option<OutputGlobalContentVersion>,
-			/// `FILE_ID`: `object`, example only.
-			pub file_id: Option<OutputFileId>,
-			/// `SIZE`: `object`, example only.
-			pub size: Option<OutputSize>,
-			/// `DELETED_TYPE`: `object`, example only.
-			pub deleted_type: Option<OutputDeletedType>,
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputField>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(
-			Output { opt soft "ID" id, opt soft "NAME" name, opt soft "TYPE" type_, opt
-			soft "CODE" code, opt soft "STORAGE_ID" storage_id, opt soft "PARENT_ID"
-			parent_id, opt soft "CREATE_TIME" create_time, opt soft "UPDATE_TIME"
-			update_time, opt soft "DELETE_TIME" delete_time, opt soft "CREATED_BY"
-			created_by, opt soft "UPDATED_BY" updated_by, opt soft "DELETED_BY"
-			deleted_by, opt soft "GLOBAL_CONTENT_VERSION" global_content_version, opt
-			soft "FILE_ID" file_id, opt soft "SIZE" size, opt soft "DELETED_TYPE"
-			deleted_type, }
-		);
+		result_impls!(Output { rest pattern "*" field, });
 		method!(super::GetFields, "disk.file.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
@@ -2600,348 +2207,39 @@ pub mod folder {
 	pub mod get_fields {
 		/// Error codes of `disk.folder.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result.ID` of `disk.folder.getFields`: `object`.
+		/// The object `result.<field>` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
-		pub struct OutputId {
-			/// `TYPE`: `string`, example only.
+		pub struct OutputField {
+			/// `TYPE`: `string`.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
+			/// `USE_IN_FILTER`: `boolean`.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
+			/// `USE_IN_SHOW`: `boolean`.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			OutputId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter, opt
-			soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.NAME` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputName {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputName { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.TYPE` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputType {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CODE` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCode {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCode { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.STORAGE_ID` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputStorageId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputStorageId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.REAL_OBJECT_ID` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRealObjectId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRealObjectId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.PARENT_ID` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputParentId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputParentId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CREATE_TIME` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCreateTime {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCreateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.UPDATE_TIME` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputUpdateTime {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputUpdateTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.DELETE_TIME` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDeleteTime {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDeleteTime { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CREATED_BY` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCreatedBy {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCreatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.UPDATED_BY` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputUpdatedBy {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputUpdatedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.DELETED_BY` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDeletedBy {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDeletedBy { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.DELETED_TYPE` of `disk.folder.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDeletedType {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDeletedType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
+			OutputField { opt field "TYPE" type_, opt field "USE_IN_FILTER"
+			use_in_filter, opt field "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result` of `disk.folder.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, example only.
-			pub id: Option<OutputId>,
-			/// `NAME`: `object`, example only.
-			pub name: Option<OutputName>,
-			/// `TYPE`: `object`, example only.
-			pub type_: Option<OutputType>,
-			/// `CODE`: `object`, example only.
-			pub code: Option<OutputCode>,
-			/// `STORAGE_ID`: `object`, example only.
-			pub storage_id: Option<OutputStorageId>,
-			/// `REAL_OBJECT_ID`: `object`, example only.
-			pub real_object_id: Option<OutputRealObjectId>,
-			/// `PARENT_ID`: `object`, example only.
-			pub parent_id: Option<OutputParentId>,
-			/// `CREATE_TIME`: `object`, example only.
-			pub create_time: Option<OutputCreateTime>,
-			/// `UPDATE_TIME`: `object`, example only.
-			pub update_time: Option<OutputUpdateTime>,
-			/// `DELETE_TIME`: `object`, example only.
-			pub delete_time: Option<OutputDeleteTime>,
-			/// `CREATED_BY`: `object`, example only.
-			pub created_by: Option<OutputCreatedBy>,
-			/// `UPDATED_BY`: `object`, example only.
-			pub updated_by: Option<OutputUpdatedBy>,
-			/// `DELETED_BY`: `object`, example only.
-			pub deleted_by: Option<OutputDeletedBy>,
-			/// `DELETED_TYPE`: `object`, example only.
-			pub deleted_type: Option<OutputDeletedType>,
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputField>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(
-			Output { opt soft "ID" id, opt soft "NAME" name, opt soft "TYPE" type_, opt
-			soft "CODE" code, opt soft "STORAGE_ID" storage_id, opt soft "REAL_OBJECT_ID"
-			real_object_id, opt soft "PARENT_ID" parent_id, opt soft "CREATE_TIME"
-			create_time, opt soft "UPDATE_TIME" update_time, opt soft "DELETE_TIME"
-			delete_time, opt soft "CREATED_BY" created_by, opt soft "UPDATED_BY"
-			updated_by, opt soft "DELETED_BY" deleted_by, opt soft "DELETED_TYPE"
-			deleted_type, }
-		);
+		result_impls!(Output { rest pattern "*" field, });
 		method!(super::GetFields, "disk.folder.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
@@ -3024,7 +2322,7 @@ pub mod folder {
 	pub mod move_to {
 		/// Error codes of `disk.folder.moveTo`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Could not move root folder` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -3955,183 +3253,39 @@ pub mod storage {
 	pub mod get_fields {
 		/// Error codes of `disk.storage.getFields`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result.ID` of `disk.storage.getFields`: `object`.
+		/// The object `result.<field>` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
-		pub struct OutputId {
-			/// `TYPE`: `string`, example only.
+		pub struct OutputField {
+			/// `TYPE`: `string`.
 			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
+			/// `USE_IN_FILTER`: `boolean`.
 			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
+			/// `USE_IN_SHOW`: `boolean`.
 			pub use_in_show: Option<bool>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			OutputId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter, opt
-			soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.NAME` of `disk.storage.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputName {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputName { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.CODE` of `disk.storage.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCode {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCode { opt soft "TYPE" type_, opt soft "USE_IN_FILTER" use_in_filter,
-			opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.MODULE_ID` of `disk.storage.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputModuleId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputModuleId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.ENTITY_TYPE` of `disk.storage.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputEntityType {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputEntityType { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.ENTITY_ID` of `disk.storage.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputEntityId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputEntityId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
-		);
-		/// The object `result.ROOT_OBJECT_ID` of `disk.storage.getFields`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRootObjectId {
-			/// `TYPE`: `string`, example only.
-			pub type_: Option<String>,
-			/// `USE_IN_FILTER`: `boolean`, example only.
-			pub use_in_filter: Option<bool>,
-			/// `USE_IN_SHOW`: `boolean`, example only.
-			pub use_in_show: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRootObjectId { opt soft "TYPE" type_, opt soft "USE_IN_FILTER"
-			use_in_filter, opt soft "USE_IN_SHOW" use_in_show, }
+			OutputField { opt field "TYPE" type_, opt field "USE_IN_FILTER"
+			use_in_filter, opt field "USE_IN_SHOW" use_in_show, }
 		);
 		/// The object `result` of `disk.storage.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `ID`: `object`, example only.
-			pub id: Option<OutputId>,
-			/// `NAME`: `object`, example only.
-			pub name: Option<OutputName>,
-			/// `CODE`: `object`, example only.
-			pub code: Option<OutputCode>,
-			/// `MODULE_ID`: `object`, example only.
-			pub module_id: Option<OutputModuleId>,
-			/// `ENTITY_TYPE`: `object`, example only.
-			pub entity_type: Option<OutputEntityType>,
-			/// `ENTITY_ID`: `object`, example only.
-			pub entity_id: Option<OutputEntityId>,
-			/// `ROOT_OBJECT_ID`: `object`, example only.
-			pub root_object_id: Option<OutputRootObjectId>,
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputField>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(
-			Output { opt soft "ID" id, opt soft "NAME" name, opt soft "CODE" code, opt
-			soft "MODULE_ID" module_id, opt soft "ENTITY_TYPE" entity_type, opt soft
-			"ENTITY_ID" entity_id, opt soft "ROOT_OBJECT_ID" root_object_id, }
-		);
+		result_impls!(Output { rest pattern "*" field, });
 		method!(super::GetFields, "disk.storage.getFields", V2, true);
 		deserialize_via_from_value!(Output);
 	}
@@ -4284,7 +3438,7 @@ pub mod storage {
 	pub mod rename {
 		/// Error codes of `disk.storage.rename`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Access denied (invalid type of storage)` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -4336,7 +3490,7 @@ pub mod storage {
 	pub mod upload_file {
 		/// Error codes of `disk.storage.uploadFile`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Invalid rights format` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {

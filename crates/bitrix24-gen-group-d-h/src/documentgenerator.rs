@@ -483,129 +483,6 @@ pub mod document {
 		}
 		string_enum!(Error { N100 = "100", N0 = "0" });
 		error_code!(Error);
-		/// The object `result.document.values` of `documentgenerator.document.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDocumentValues {
-			/// `_creationMethod`: `string`.
-			pub creation_method: Option<String>,
-			/// `stampsEnabled`: `boolean`.
-			pub stamps_enabled: Option<bool>,
-			/// `<field_code>`: `string`.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub field_code: ::std::collections::BTreeMap<String, String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDocumentValues { opt field "_creationMethod" creation_method, opt field
-			"stampsEnabled" stamps_enabled, rest pattern "*" field_code, }
-		);
-		/// The object `result.document.publicUrlView` of `documentgenerator.document.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDocumentPublicUrlView {
-			/// `time`: `datetime`.
-			pub time: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputDocumentPublicUrlView { opt field "time" time, });
-		/// The object `result.document` of `documentgenerator.document.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputDocument {
-			/// `id`: `string`.
-			pub id: Option<String>,
-			/// `title`: `string`.
-			pub title: Option<String>,
-			/// `number`: `string`.
-			pub number: Option<String>,
-			/// `templateId`: `string`.
-			pub template_id: Option<String>,
-			/// `provider`: `string`.
-			pub provider: Option<String>,
-			/// `value`: `string`.
-			pub value: Option<String>,
-			/// `values`: `object`.
-			pub values: Option<OutputDocumentValues>,
-			/// `fileId`: `integer`.
-			pub file_id: Option<i64>,
-			/// `imageId`: `integer`.
-			pub image_id: Option<i64>,
-			/// `pdfId`: `integer`.
-			pub pdf_id: Option<i64>,
-			/// `stampsEnabled`: `boolean`.
-			pub stamps_enabled: Option<bool>,
-			/// `downloadUrl`: `string`.
-			pub download_url: Option<String>,
-			/// `downloadUrlMachine`: `string`.
-			pub download_url_machine: Option<String>,
-			/// `pdfUrl`: `string`.
-			pub pdf_url: Option<String>,
-			/// `pdfUrlMachine`: `string`.
-			pub pdf_url_machine: Option<String>,
-			/// `printUrl`: `string`.
-			pub print_url: Option<String>,
-			/// `printUrlMachine`: `string`.
-			pub print_url_machine: Option<String>,
-			/// `imageUrl`: `string`.
-			pub image_url: Option<String>,
-			/// `imageUrlMachine`: `string`.
-			pub image_url_machine: Option<String>,
-			/// `publicUrl`: `string`.
-			pub public_url: Option<String>,
-			/// `isTransformationError`: `boolean`.
-			pub is_transformation_error: Option<bool>,
-			/// `transformationErrorCode`: `string`.
-			pub transformation_error_code: Option<String>,
-			/// `transformationErrorMessage`: `string`.
-			pub transformation_error_message: Option<String>,
-			/// `transformationCancelReason`: `string`.
-			pub transformation_cancel_reason: Option<String>,
-			/// `pullTag`: `string`.
-			pub pull_tag: Option<String>,
-			/// `emailDiskFile`: `integer`.
-			pub email_disk_file: Option<i64>,
-			/// `createTime`: `datetime`.
-			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`.
-			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `createdBy`: `string`.
-			pub created_by: Option<String>,
-			/// `updatedBy`: `integer`.
-			pub updated_by: Option<i64>,
-			/// `publicUrlView`: `object`.
-			pub public_url_view: Option<OutputDocumentPublicUrlView>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputDocument { opt field "id" id, opt field "title" title, opt field
-			"number" number, opt field "templateId" template_id, opt field "provider"
-			provider, opt field "value" value, opt field "values" values, opt field
-			"fileId" file_id, opt field "imageId" image_id, opt field "pdfId" pdf_id, opt
-			field "stampsEnabled" stamps_enabled, opt field "downloadUrl" download_url,
-			opt field "downloadUrlMachine" download_url_machine, opt field "pdfUrl"
-			pdf_url, opt field "pdfUrlMachine" pdf_url_machine, opt field "printUrl"
-			print_url, opt field "printUrlMachine" print_url_machine, opt field
-			"imageUrl" image_url, opt field "imageUrlMachine" image_url_machine, opt
-			field "publicUrl" public_url, opt field "isTransformationError"
-			is_transformation_error, opt field "transformationErrorCode"
-			transformation_error_code, opt field "transformationErrorMessage"
-			transformation_error_message, opt field "transformationCancelReason"
-			transformation_cancel_reason, opt field "pullTag" pull_tag, opt field
-			"emailDiskFile" email_disk_file, opt field "createTime" create_time, opt
-			field "updateTime" update_time, opt field "createdBy" created_by, opt field
-			"updatedBy" updated_by, opt field "publicUrlView" public_url_view, }
-		);
 		/// The object `result` of `documentgenerator.document.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-get.html>
@@ -613,7 +490,7 @@ pub mod document {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `document`: `object`.
-			pub document: Option<OutputDocument>,
+			pub document: Option<crate::entities::DocumentgeneratorDocument>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -996,26 +873,89 @@ pub mod document {
 			exact "updateTime" update_time, opt exact "values" values, opt exact
 			"createdBy" created_by, opt exact "updatedBy" updated_by, }
 		);
+		/// The object `result.documents` of `documentgenerator.document.list`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputDocuments {
+			/// `id`: `string`, example only.
+			pub id: Option<String>,
+			/// `title`: `string`, example only.
+			pub title: Option<String>,
+			/// `number`: `string`, example only.
+			pub number: Option<String>,
+			/// `templateId`: `string`, example only.
+			pub template_id: Option<String>,
+			/// `provider`: `string`, example only.
+			pub provider: Option<String>,
+			/// `value`: `string`, example only.
+			pub value: Option<String>,
+			/// `fileId`: `string`, example only.
+			pub file_id: Option<String>,
+			/// `imageId`: `string`, example only.
+			pub image_id: Option<String>,
+			/// `pdfId`: `string`, example only.
+			pub pdf_id: Option<String>,
+			/// `createTime`: `string`, example only.
+			pub create_time: Option<String>,
+			/// `updateTime`: `string`, example only.
+			pub update_time: Option<String>,
+			/// `createdBy`: `string`, example only.
+			pub created_by: Option<String>,
+			/// `downloadUrl`: `string`, example only.
+			pub download_url: Option<String>,
+			/// `pdfUrl`: `string`, example only.
+			pub pdf_url: Option<String>,
+			/// `imageUrl`: `string`, example only.
+			pub image_url: Option<String>,
+			/// `values`: `any`, example only.
+			pub values: ::serde_json::Value,
+			/// `stampsEnabled`: `boolean`, example only.
+			pub stamps_enabled: Option<bool>,
+			/// `downloadUrlMachine`: `string`, example only.
+			pub download_url_machine: Option<String>,
+			/// `pdfUrlMachine`: `string`, example only.
+			pub pdf_url_machine: Option<String>,
+			/// `imageUrlMachine`: `string`, example only.
+			pub image_url_machine: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputDocuments { opt soft "id" id, opt soft "title" title, opt soft "number"
+			number, opt soft "templateId" template_id, opt soft "provider" provider, opt
+			soft "value" value, opt soft "fileId" file_id, opt soft "imageId" image_id,
+			opt soft "pdfId" pdf_id, opt soft "createTime" create_time, opt soft
+			"updateTime" update_time, opt soft "createdBy" created_by, opt soft
+			"downloadUrl" download_url, opt soft "pdfUrl" pdf_url, opt soft "imageUrl"
+			image_url, req soft "values" values, opt soft "stampsEnabled" stamps_enabled,
+			opt soft "downloadUrlMachine" download_url_machine, opt soft "pdfUrlMachine"
+			pdf_url_machine, opt soft "imageUrlMachine" image_url_machine, }
+		);
 		/// The object `result` of `documentgenerator.document.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `documents`: `array`.
-			pub documents: Vec<::serde_json::Value>,
+			/// `documents`: `object[]`.
+			pub documents: Vec<OutputDocuments>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(Output { req field "documents" documents, } fits["documents"] []);
 		method!(super::List, "documentgenerator.document.list", V2, true);
 		impl ::bitrix24_runtime::Paged for super::List {
-			type Item = ::serde_json::Value;
-			fn into_items(output: Output) -> Vec<::serde_json::Value> {
+			type Item = OutputDocuments;
+			fn into_items(output: Output) -> Vec<OutputDocuments> {
 				output.documents
 			}
 		}
 		deserialize_via_from_value!(Output);
+		deserialize_via_from_value!(OutputDocuments);
 	}
 	/// Types of [`documentgenerator.document.update`](struct@Update).
 	pub mod update {
@@ -1613,77 +1553,6 @@ pub mod numerator {
 		}
 		string_enum!(Error { N100 = "100", N0 = "0" });
 		error_code!(Error);
-		/// The object `result.numerator.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			/// `start`: `integer`.
-			pub start: Option<i64>,
-			/// `step`: `integer`.
-			pub step: Option<i64>,
-			/// `length`: `integer`.
-			pub length: Option<i64>,
-			/// `padString`: `string`.
-			pub pad_string: Option<String>,
-			/// `periodicBy`: `string`.
-			pub periodic_by: Option<String>,
-			/// `timezone`: `string`.
-			pub timezone: Option<String>,
-			/// `isDirectNumeration`: `boolean`.
-			pub is_direct_numeration: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator {
-			opt field "start" start, opt field "step" step, opt field "length" length,
-			opt field "padString" pad_string, opt field "periodicBy" periodic_by, opt
-			field "timezone" timezone, opt field "isDirectNumeration"
-			is_direct_numeration, }
-		);
-		/// The object `result.numerator.settings` of `documentgenerator.numerator.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputNumeratorSettings {
-			/// `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: `object`.
-			pub bitrix_main_numerator_generator_sequent_number_generator: Option<
-				OutputNumeratorSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator,
-			>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputNumeratorSettings { opt field
-			"Bitrix_Main_Numerator_Generator_SequentNumberGenerator"
-			bitrix_main_numerator_generator_sequent_number_generator, }
-		);
-		/// The object `result.numerator` of `documentgenerator.numerator.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputNumerator {
-			/// `id`: `string`.
-			pub id: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `template`: `string`.
-			pub template: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `settings`: `object`.
-			pub settings: Option<OutputNumeratorSettings>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputNumerator { opt field "id" id, opt field "name" name, opt field
-			"template" template, opt field "code" code, opt field "settings" settings, }
-		);
 		/// The object `result` of `documentgenerator.numerator.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-get.html>
@@ -1691,7 +1560,7 @@ pub mod numerator {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `numerator`: `object`.
-			pub numerator: Option<OutputNumerator>,
+			pub numerator: Option<crate::entities::DocumentgeneratorNumerator>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -2300,54 +2169,6 @@ pub mod region {
 		}
 		string_enum!(Error { N100 = "100", N0 = "0" });
 		error_code!(Error);
-		/// The object `result.region.phrases` of `documentgenerator.region.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRegionPhrases {
-			/// `TAX_INCLUDED`: `string`, example only.
-			pub tax_included: Option<String>,
-			/// `TAX_NOT_INCLUDED`: `string`, example only.
-			pub tax_not_included: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRegionPhrases { opt soft "TAX_INCLUDED" tax_included, opt soft
-			"TAX_NOT_INCLUDED" tax_not_included, }
-		);
-		/// The object `result.region` of `documentgenerator.region.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRegion {
-			/// `id`: `string`.
-			pub id: Option<String>,
-			/// `title`: `string`.
-			pub title: Option<String>,
-			/// `languageId`: `string`.
-			pub language_id: Option<String>,
-			/// `formatDate`: `string`.
-			pub format_date: Option<String>,
-			/// `formatDatetime`: `string`.
-			pub format_datetime: Option<String>,
-			/// `formatName`: `string`.
-			pub format_name: Option<String>,
-			/// `phrases`: `object`.
-			pub phrases: Option<OutputRegionPhrases>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRegion { opt field "id" id, opt field "title" title, opt field
-			"languageId" language_id, opt field "formatDate" format_date, opt field
-			"formatDatetime" format_datetime, opt field "formatName" format_name, opt
-			field "phrases" phrases, }
-		);
 		/// The object `result` of `documentgenerator.region.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-get.html>
@@ -2355,7 +2176,7 @@ pub mod region {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `region`: `object`.
-			pub region: Option<OutputRegion>,
+			pub region: Option<crate::entities::DocumentgeneratorRegion>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -3196,150 +3017,6 @@ pub mod role {
 			Error { N100 = "100", N0 = "0", DocgenAccessError = "DOCGEN_ACCESS_ERROR" }
 		);
 		error_code!(Error);
-		/// Allowed values of `result.role.permissions.settings.modify` in `documentgenerator.role.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputRolePermissionsSettingsModify {
-			/// ``
-			Empty,
-			/// `X`
-			X,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputRolePermissionsSettingsModify { Empty = "", X = "X" });
-		/// The object `result.role.permissions.settings` of `documentgenerator.role.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRolePermissionsSettings {
-			/// `modify`: `string`.
-			///
-			/// Values: ``, `X`.
-			pub modify: Option<OutputRolePermissionsSettingsModify>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputRolePermissionsSettings { opt field "modify" modify, });
-		/// Allowed values of `result.role.permissions.templates.modify` in `documentgenerator.role.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputRolePermissionsTemplatesModify {
-			/// ``
-			Empty,
-			/// `A`
-			A,
-			/// `D`
-			D,
-			/// `X`
-			X,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputRolePermissionsTemplatesModify { Empty = "", A = "A", D = "D", X = "X"
-			}
-		);
-		/// The object `result.role.permissions.templates` of `documentgenerator.role.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRolePermissionsTemplates {
-			/// `modify`: `string`.
-			///
-			/// Values: ``, `A`, `D`, `X`.
-			pub modify: Option<OutputRolePermissionsTemplatesModify>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputRolePermissionsTemplates { opt field "modify" modify, });
-		/// Allowed values of `result.role.permissions.documents.modify` in `documentgenerator.role.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputRolePermissionsDocumentsModify {
-			/// ``
-			Empty,
-			/// `X`
-			X,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputRolePermissionsDocumentsModify { Empty = "", X = "X" });
-		/// Allowed values of `result.role.permissions.documents.view` in `documentgenerator.role.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputRolePermissionsDocumentsView {
-			/// ``
-			Empty,
-			/// `X`
-			X,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputRolePermissionsDocumentsView { Empty = "", X = "X" });
-		/// The object `result.role.permissions.documents` of `documentgenerator.role.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRolePermissionsDocuments {
-			/// `modify`: `string`.
-			///
-			/// Values: ``, `X`.
-			pub modify: Option<OutputRolePermissionsDocumentsModify>,
-			/// `view`: `string`.
-			///
-			/// Values: ``, `X`.
-			pub view: Option<OutputRolePermissionsDocumentsView>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRolePermissionsDocuments { opt field "modify" modify, opt field "view"
-			view, }
-		);
-		/// The object `result.role.permissions` of `documentgenerator.role.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRolePermissions {
-			/// `settings`: `object`.
-			pub settings: Option<OutputRolePermissionsSettings>,
-			/// `templates`: `object`.
-			pub templates: Option<OutputRolePermissionsTemplates>,
-			/// `documents`: `object`.
-			pub documents: Option<OutputRolePermissionsDocuments>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRolePermissions { opt field "settings" settings, opt field "templates"
-			templates, opt field "documents" documents, }
-		);
-		/// The object `result.role` of `documentgenerator.role.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRole {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `permissions`: `object`.
-			pub permissions: Option<OutputRolePermissions>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRole { opt field "id" id, opt field "name" name, opt field "code" code,
-			opt field "permissions" permissions, }
-		);
 		/// The object `result` of `documentgenerator.role.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-get.html>
@@ -3347,7 +3024,7 @@ pub mod role {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `role`: `object`.
-			pub role: Option<OutputRole>,
+			pub role: Option<crate::entities::DocumentgeneratorRole>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -4176,96 +3853,6 @@ pub mod template {
 		}
 		string_enum!(Error { N100 = "100", N0 = "0" });
 		error_code!(Error);
-		/// The object `result.template.providers` of `documentgenerator.template.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputTemplateProviders {
-			/// `bitrix\documentgenerator\dataprovider\rest`: `string`, example only.
-			pub bitrix_documentgenerator_dataprovider_rest: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputTemplateProviders { opt soft
-			"bitrix\\documentgenerator\\dataprovider\\rest"
-			bitrix_documentgenerator_dataprovider_rest, }
-		);
-		/// The object `result.template.users` of `documentgenerator.template.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputTemplateUsers {
-			/// `U503`: `string`, example only.
-			pub u503: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputTemplateUsers { opt soft "U503" u503, });
-		/// The object `result.template` of `documentgenerator.template.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputTemplate {
-			/// `id`: `string`.
-			pub id: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `region`: `string`.
-			pub region: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `download`: `string`.
-			pub download: Option<String>,
-			/// `active`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub active: Option<bool>,
-			/// `moduleId`: `string`.
-			pub module_id: Option<String>,
-			/// `numeratorId`: `string`.
-			pub numerator_id: Option<String>,
-			/// `withStamps`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub with_stamps: Option<bool>,
-			/// `providers`: `object`.
-			pub providers: Option<OutputTemplateProviders>,
-			/// `users`: `object`.
-			pub users: Option<OutputTemplateUsers>,
-			/// `isDeleted`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub is_deleted: Option<bool>,
-			/// `sort`: `string`.
-			pub sort: Option<String>,
-			/// `createTime`: `datetime`.
-			pub create_time: Option<::bitrix24_runtime::DateTime>,
-			/// `updateTime`: `datetime`.
-			pub update_time: Option<::bitrix24_runtime::DateTime>,
-			/// `downloadMachine`: `string`, example only.
-			pub download_machine: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputTemplate { opt field "id" id, opt field "name" name, opt field "region"
-			region, opt field "code" code, opt field "download" download, opt_yn field
-			"active" active, opt field "moduleId" module_id, opt field "numeratorId"
-			numerator_id, opt_yn field "withStamps" with_stamps, opt field "providers"
-			providers, opt field "users" users, opt_yn field "isDeleted" is_deleted, opt
-			field "sort" sort, opt field "createTime" create_time, opt field "updateTime"
-			update_time, opt soft "downloadMachine" download_machine, }
-		);
 		/// The object `result` of `documentgenerator.template.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-get.html>
@@ -4273,7 +3860,7 @@ pub mod template {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `template`: `object`.
-			pub template: Option<OutputTemplate>,
+			pub template: Option<crate::entities::DocumentgeneratorTemplate>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -4554,12 +4141,12 @@ pub mod template {
 			opt exact "numeratorId" numerator_id, opt_yn exact "withStamps" with_stamps,
 			opt exact "users" users, opt exact "providers" providers, }
 		);
-		/// The object `result.templates` of `documentgenerator.template.list`: `object`.
+		/// The object `result.templates.<key>` of `documentgenerator.template.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
-		pub struct OutputTemplates {
+		pub struct OutputTemplatesKey {
 			/// `id`: `string`.
 			pub id: Option<String>,
 			/// `active`: `boolean`.
@@ -4616,9 +4203,9 @@ pub mod template {
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			OutputTemplates { opt field "id" id, opt_yn field "active" active, opt field
-			"name" name, opt field "code" code, opt field "region" region, opt field
-			"sort" sort, opt field "createTime" create_time, opt field "updateTime"
+			OutputTemplatesKey { opt field "id" id, opt_yn field "active" active, opt
+			field "name" name, opt field "code" code, opt field "region" region, opt
+			field "sort" sort, opt field "createTime" create_time, opt field "updateTime"
 			update_time, opt field "createdBy" created_by, opt field "updatedBy"
 			updated_by, opt field "moduleId" module_id, opt field "fileId" file_id, opt
 			field "bodyType" body_type, opt field "numeratorId" numerator_id, opt_yn
@@ -4628,6 +4215,20 @@ pub mod template {
 			"downloadMachine" download_machine, req field "users" users, req field
 			"providers" providers, }
 		);
+		/// The object `result.templates` of `documentgenerator.template.list`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputTemplates {
+			/// `<key>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub key: ::std::collections::BTreeMap<String, OutputTemplatesKey>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(OutputTemplates { rest pattern "*" key, });
 		/// The object `result` of `documentgenerator.template.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html>

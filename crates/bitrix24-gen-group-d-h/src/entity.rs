@@ -698,78 +698,15 @@ pub mod item {
 			opt exact "CODE" code, opt exact "ENTITY" entity, opt exact "SECTION"
 			section, opt exact "PROPERTY_VALUES" property_values, }
 		);
-		/// The object `result` of `entity.item.get`: `item[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/items/entity-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `TIMESTAMP_X`: `datetime`.
-			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `MODIFIED_BY`: `integer`.
-			pub modified_by: Option<i64>,
-			/// `DATE_CREATE`: `datetime`.
-			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `CREATED_BY`: `integer`.
-			pub created_by: Option<i64>,
-			/// `ACTIVE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub active: Option<bool>,
-			/// `DATE_ACTIVE_FROM`: `datetime | string`.
-			pub date_active_from: Option<String>,
-			/// `DATE_ACTIVE_TO`: `datetime | string`.
-			pub date_active_to: Option<String>,
-			/// `SORT`: `integer`.
-			pub sort: Option<i64>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `PREVIEW_PICTURE`: `string | null`.
-			pub preview_picture: Option<String>,
-			/// `PREVIEW_TEXT`: `string | null`.
-			pub preview_text: Option<String>,
-			/// `DETAIL_PICTURE`: `string | null`.
-			pub detail_picture: Option<String>,
-			/// `DETAIL_TEXT`: `string | null`.
-			pub detail_text: Option<String>,
-			/// `CODE`: `string | null`.
-			pub code: Option<String>,
-			/// `ENTITY`: `string`.
-			pub entity: Option<String>,
-			/// `SECTION`: `integer | null`.
-			pub section: Option<i64>,
-			/// `PROPERTY_VALUES`: `object`.
-			pub property_values: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { opt field "ID" id, opt field "TIMESTAMP_X" timestamp_x, opt field
-			"MODIFIED_BY" modified_by, opt field "DATE_CREATE" date_create, opt field
-			"CREATED_BY" created_by, opt_yn field "ACTIVE" active, opt field
-			"DATE_ACTIVE_FROM" date_active_from, opt field "DATE_ACTIVE_TO"
-			date_active_to, opt field "SORT" sort, opt field "NAME" name, opt field
-			"PREVIEW_PICTURE" preview_picture, opt field "PREVIEW_TEXT" preview_text, opt
-			field "DETAIL_PICTURE" detail_picture, opt field "DETAIL_TEXT" detail_text,
-			opt field "CODE" code, opt field "ENTITY" entity, opt field "SECTION"
-			section, req field "PROPERTY_VALUES" property_values, } fits["ID",
-			"TIMESTAMP_X", "MODIFIED_BY", "DATE_CREATE", "CREATED_BY", "ACTIVE",
-			"DATE_ACTIVE_FROM", "DATE_ACTIVE_TO", "SORT", "NAME", "PREVIEW_PICTURE",
-			"PREVIEW_TEXT", "DETAIL_PICTURE", "DETAIL_TEXT", "CODE", "ENTITY", "SECTION",
-			"PROPERTY_VALUES"] []
-		);
 		/// The `result` of the call: `item[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::EntityItem>;
 		method!(super::Get, "entity.item.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
-			type Item = Item;
-			fn into_items(output: Output) -> Vec<Item> {
+			type Item = crate::entities::EntityItem;
+			fn into_items(output: Output) -> Vec<crate::entities::EntityItem> {
 				output.0
 			}
 		}
-		deserialize_via_from_value!(Item);
 	}
 	/// Methods under `item::property`.
 	pub mod property {
@@ -1581,74 +1518,15 @@ pub mod section {
 			right_margin, opt exact "DEPTH_LEVEL" depth_level, opt exact "ENTITY" entity,
 			opt exact "SECTION" section, }
 		);
-		/// The object `result` of `entity.section.get`: `section[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/entity/sections/entity-section-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `CODE`: `string`.
-			pub code: Option<String>,
-			/// `TIMESTAMP_X`: `datetime`.
-			pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_CREATE`: `datetime`.
-			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `CREATED_BY`: `integer`.
-			pub created_by: Option<i64>,
-			/// `MODIFIED_BY`: `integer`.
-			pub modified_by: Option<i64>,
-			/// `ACTIVE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub active: Option<bool>,
-			/// `SORT`: `integer`.
-			pub sort: Option<i64>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `PICTURE`: `string`.
-			pub picture: Option<String>,
-			/// `DETAIL_PICTURE`: `string`.
-			pub detail_picture: Option<String>,
-			/// `DESCRIPTION`: `string`.
-			pub description: Option<String>,
-			/// `LEFT_MARGIN`: `integer`.
-			pub left_margin: Option<i64>,
-			/// `RIGHT_MARGIN`: `integer`.
-			pub right_margin: Option<i64>,
-			/// `DEPTH_LEVEL`: `integer`.
-			pub depth_level: Option<i64>,
-			/// `ENTITY`: `string`.
-			pub entity: Option<String>,
-			/// `SECTION`: `integer`.
-			pub section: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { opt field "ID" id, opt field "CODE" code, opt field "TIMESTAMP_X"
-			timestamp_x, opt field "DATE_CREATE" date_create, opt field "CREATED_BY"
-			created_by, opt field "MODIFIED_BY" modified_by, opt_yn field "ACTIVE"
-			active, opt field "SORT" sort, opt field "NAME" name, opt field "PICTURE"
-			picture, opt field "DETAIL_PICTURE" detail_picture, opt field "DESCRIPTION"
-			description, opt field "LEFT_MARGIN" left_margin, opt field "RIGHT_MARGIN"
-			right_margin, opt field "DEPTH_LEVEL" depth_level, opt field "ENTITY" entity,
-			opt field "SECTION" section, } fits["ID", "CODE", "TIMESTAMP_X",
-			"DATE_CREATE", "CREATED_BY", "MODIFIED_BY", "ACTIVE", "SORT", "NAME",
-			"PICTURE", "DETAIL_PICTURE", "DESCRIPTION", "LEFT_MARGIN", "RIGHT_MARGIN",
-			"DEPTH_LEVEL", "ENTITY", "SECTION"] []
-		);
 		/// The `result` of the call: `section[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::EntitySection>;
 		method!(super::Get, "entity.section.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
-			type Item = Item;
-			fn into_items(output: Output) -> Vec<Item> {
+			type Item = crate::entities::EntitySection;
+			fn into_items(output: Output) -> Vec<crate::entities::EntitySection> {
 				output.0
 			}
 		}
-		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`entity.section.update`](struct@Update).
 	pub mod update {

@@ -755,7 +755,7 @@ pub mod humanresources {
 			///
 			/// Required: `company`, `data`. Optional: `job`.
 			///
-			/// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
+			/// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; 2 errors without a code ([`set::Error`]).
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Set {
@@ -869,7 +869,7 @@ pub mod humanresources {
 			pub mod set {
 				/// Error codes of `humanresources.hcmlink.employee.set`; see also [`crate::SystemError`].
 				///
-				/// The docs also list errors without a code: no status.
+				/// The docs also list errors without a code: `Parameter 'data' must be a non empty array` (no status), `Item #... should have not empty 'employee', 'person', 'data'` (no status).
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -1083,7 +1083,7 @@ pub mod humanresources {
 				///
 				/// Required: `company`, `data`. Optional: `job`.
 				///
-				/// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; one error without a code ([`set::Error`]).
+				/// Result: `object` ([`set::Output`]). Errors: `0`, `ACCESS_DENIED`, `WRONG_AUTH_TYPE`; 6 errors without a code ([`set::Error`]).
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Set {
@@ -1119,7 +1119,7 @@ pub mod humanresources {
 				pub mod set {
 					/// Error codes of `humanresources.hcmlink.field.value.set`; see also [`crate::SystemError`].
 					///
-					/// The docs also list errors without a code: no status.
+					/// The docs also list errors without a code: `Parameter 'data' must be a non empty array` (no status), `Item #... field '...' not found for company '...'` (no status), `Item #... employee '...' not found for company '...'` (no status), `Item #... does not match PIN request job '...'` (no status), `Item #... does not match salary/vacation request job '...'` (no status), `Job '...' result is incomplete` (no status).
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {

@@ -379,7 +379,7 @@ pub mod config {
 		/// `CONFIG_ID`: `integer`, required.
 		pub config_id: i64,
 		/// `PARAMS`: `object`, optional.
-		pub params: Option<::serde_json::Value>,
+		pub params: Option<update::Params>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
@@ -393,7 +393,7 @@ pub mod config {
 			}
 		}
 	}
-	setters!(Update { some into params params "PARAMS" : ::serde_json::Value, });
+	setters!(Update { some into params params "PARAMS" : update::Params, });
 	params_impls!(
 		Update { req field "CONFIG_ID" config_id, opt exact "PARAMS" params, }
 	);
@@ -963,569 +963,9 @@ pub mod config {
 		}
 		string_enum!(Error { ConfigIdEmpty = "CONFIG_ID_EMPTY" });
 		error_code!(Error);
-		/// Allowed values of `result.XML_ID` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputXmlId {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputXmlId { String = "string", Null = "null" });
-		/// Allowed values of `result.QUEUE_FULL.<key>.USER_NAME` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputQueueFullKeyUserName {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputQueueFullKeyUserName { String = "string", Null = "null" });
-		/// Allowed values of `result.QUEUE_FULL.<key>.USER_WORK_POSITION` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputQueueFullKeyUserWorkPosition {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputQueueFullKeyUserWorkPosition { String = "string", Null = "null" }
-		);
-		/// Allowed values of `result.QUEUE_FULL.<key>.USER_AVATAR` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputQueueFullKeyUserAvatar {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputQueueFullKeyUserAvatar { String = "string", Null = "null" });
-		/// The object `result.QUEUE_FULL.<key>` of `imopenlines.config.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputQueueFullKey {
-			/// `ID`: `string`.
-			pub id: Option<String>,
-			/// `SORT`: `string`.
-			pub sort: Option<String>,
-			/// `USER_ID`: `string`.
-			pub user_id: Option<String>,
-			/// `DEPARTMENT_ID`: `string`.
-			pub department_id: Option<String>,
-			/// `USER_NAME`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub user_name: Option<OutputQueueFullKeyUserName>,
-			/// `USER_WORK_POSITION`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub user_work_position: Option<OutputQueueFullKeyUserWorkPosition>,
-			/// `USER_AVATAR`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub user_avatar: Option<OutputQueueFullKeyUserAvatar>,
-			/// `USER_AVATAR_ID`: `string`.
-			pub user_avatar_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputQueueFullKey { opt field "ID" id, opt field "SORT" sort, opt field
-			"USER_ID" user_id, opt field "DEPARTMENT_ID" department_id, opt field
-			"USER_NAME" user_name, opt field "USER_WORK_POSITION" user_work_position, opt
-			field "USER_AVATAR" user_avatar, opt field "USER_AVATAR_ID" user_avatar_id, }
-		);
-		/// The object `result.QUEUE_FULL` of `imopenlines.config.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputQueueFull {
-			/// `<key>`: `object`.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub key: ::std::collections::BTreeMap<String, OutputQueueFullKey>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputQueueFull { rest pattern "*" key, });
-		/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputQueueUsersFieldsKeyUserName {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputQueueUsersFieldsKeyUserName { String = "string", Null = "null" }
-		);
-		/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_WORK_POSITION` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputQueueUsersFieldsKeyUserWorkPosition {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputQueueUsersFieldsKeyUserWorkPosition { String = "string", Null = "null"
-			}
-		);
-		/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_AVATAR` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputQueueUsersFieldsKeyUserAvatar {
-			/// `string`
-			String,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputQueueUsersFieldsKeyUserAvatar { String = "string", Null = "null" }
-		);
-		/// The object `result.QUEUE_USERS_FIELDS.<key>` of `imopenlines.config.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputQueueUsersFieldsKey {
-			/// `USER_NAME`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub user_name: Option<OutputQueueUsersFieldsKeyUserName>,
-			/// `USER_WORK_POSITION`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub user_work_position: Option<OutputQueueUsersFieldsKeyUserWorkPosition>,
-			/// `USER_AVATAR`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub user_avatar: Option<OutputQueueUsersFieldsKeyUserAvatar>,
-			/// `USER_AVATAR_ID`: `string`.
-			pub user_avatar_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputQueueUsersFieldsKey { opt field "USER_NAME" user_name, opt field
-			"USER_WORK_POSITION" user_work_position, opt field "USER_AVATAR" user_avatar,
-			opt field "USER_AVATAR_ID" user_avatar_id, }
-		);
-		/// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputQueueUsersFields {
-			/// `<key>`: `object`.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub key: ::std::collections::BTreeMap<String, OutputQueueUsersFieldsKey>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputQueueUsersFields { rest pattern "*" key, });
-		/// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputKpiFirstAnswerList {
-			/// `array`
-			Array,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputKpiFirstAnswerList { Array = "array", Null = "null" });
-		/// Allowed values of `result.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputKpiFurtherAnswerList {
-			/// `array`
-			Array,
-			/// `null`
-			Null,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputKpiFurtherAnswerList { Array = "array", Null = "null" });
-		/// The object `result` of `imopenlines.config.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `ID`: `string`.
-			pub id: Option<String>,
-			/// `LINE_NAME`: `string`.
-			pub line_name: Option<String>,
-			/// `ACTIVE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub active: Option<bool>,
-			/// `CRM`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub crm: Option<bool>,
-			/// `CRM_CREATE`: `string`.
-			pub crm_create: Option<String>,
-			/// `CRM_CREATE_SECOND`: `string`.
-			pub crm_create_second: Option<String>,
-			/// `CRM_CREATE_THIRD`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub crm_create_third: Option<bool>,
-			/// `CRM_FORWARD`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub crm_forward: Option<bool>,
-			/// `CRM_CHAT_TRACKER`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub crm_chat_tracker: Option<bool>,
-			/// `CRM_TRANSFER_CHANGE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub crm_transfer_change: Option<bool>,
-			/// `CRM_SOURCE`: `string`.
-			pub crm_source: Option<String>,
-			/// `QUEUE_TYPE`: `string`.
-			pub queue_type: Option<String>,
-			/// `QUEUE_TIME`: `string`.
-			pub queue_time: Option<String>,
-			/// `NO_ANSWER_TIME`: `string`.
-			pub no_answer_time: Option<String>,
-			/// `CHECK_AVAILABLE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub check_available: Option<bool>,
-			/// `WATCH_TYPING`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub watch_typing: Option<bool>,
-			/// `WELCOME_BOT_ENABLE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub welcome_bot_enable: Option<bool>,
-			/// `WELCOME_MESSAGE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub welcome_message: Option<bool>,
-			/// `WELCOME_MESSAGE_TEXT`: `string`.
-			pub welcome_message_text: Option<String>,
-			/// `VOTE_MESSAGE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub vote_message: Option<bool>,
-			/// `VOTE_TIME_LIMIT`: `string`.
-			pub vote_time_limit: Option<String>,
-			/// `VOTE_BEFORE_FINISH`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub vote_before_finish: Option<bool>,
-			/// `VOTE_CLOSING_DELAY`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub vote_closing_delay: Option<bool>,
-			/// `VOTE_MESSAGE_1_TEXT`: `string`.
-			pub vote_message_1_text: Option<String>,
-			/// `VOTE_MESSAGE_1_LIKE`: `string`.
-			pub vote_message_1_like: Option<String>,
-			/// `VOTE_MESSAGE_1_DISLIKE`: `string`.
-			pub vote_message_1_dislike: Option<String>,
-			/// `VOTE_MESSAGE_2_TEXT`: `string`.
-			pub vote_message_2_text: Option<String>,
-			/// `VOTE_MESSAGE_2_LIKE`: `string`.
-			pub vote_message_2_like: Option<String>,
-			/// `VOTE_MESSAGE_2_DISLIKE`: `string`.
-			pub vote_message_2_dislike: Option<String>,
-			/// `AGREEMENT_MESSAGE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub agreement_message: Option<bool>,
-			/// `AGREEMENT_ID`: `string`.
-			pub agreement_id: Option<String>,
-			/// `CATEGORY_ENABLE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub category_enable: Option<bool>,
-			/// `CATEGORY_ID`: `string`.
-			pub category_id: Option<String>,
-			/// `WELCOME_BOT_JOIN`: `string`.
-			pub welcome_bot_join: Option<String>,
-			/// `WELCOME_BOT_ID`: `string`.
-			pub welcome_bot_id: Option<String>,
-			/// `WELCOME_BOT_TIME`: `string`.
-			pub welcome_bot_time: Option<String>,
-			/// `WELCOME_BOT_LEFT`: `string`.
-			pub welcome_bot_left: Option<String>,
-			/// `NO_ANSWER_RULE`: `string`.
-			pub no_answer_rule: Option<String>,
-			/// `NO_ANSWER_FORM_ID`: `string`.
-			pub no_answer_form_id: Option<String>,
-			/// `NO_ANSWER_BOT_ID`: `string`.
-			pub no_answer_bot_id: Option<String>,
-			/// `NO_ANSWER_TEXT`: `string`.
-			pub no_answer_text: Option<String>,
-			/// `WORKTIME_ENABLE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub worktime_enable: Option<bool>,
-			/// `WORKTIME_FROM`: `string`.
-			pub worktime_from: Option<String>,
-			/// `WORKTIME_TO`: `string`.
-			pub worktime_to: Option<String>,
-			/// `WORKTIME_TIMEZONE`: `string`.
-			pub worktime_timezone: Option<String>,
-			/// `WORKTIME_HOLIDAYS`: `array`.
-			pub worktime_holidays: Vec<::serde_json::Value>,
-			/// `WORKTIME_DAYOFF`: `array`.
-			pub worktime_dayoff: Vec<::serde_json::Value>,
-			/// `WORKTIME_DAYOFF_RULE`: `string`.
-			pub worktime_dayoff_rule: Option<String>,
-			/// `WORKTIME_DAYOFF_FORM_ID`: `string`.
-			pub worktime_dayoff_form_id: Option<String>,
-			/// `WORKTIME_DAYOFF_BOT_ID`: `string`.
-			pub worktime_dayoff_bot_id: Option<String>,
-			/// `WORKTIME_DAYOFF_TEXT`: `string`.
-			pub worktime_dayoff_text: Option<String>,
-			/// `CLOSE_RULE`: `string`.
-			pub close_rule: Option<String>,
-			/// `CLOSE_FORM_ID`: `string`.
-			pub close_form_id: Option<String>,
-			/// `CLOSE_BOT_ID`: `string`.
-			pub close_bot_id: Option<String>,
-			/// `CLOSE_TEXT`: `string`.
-			pub close_text: Option<String>,
-			/// `FULL_CLOSE_TIME`: `string`.
-			pub full_close_time: Option<String>,
-			/// `AUTO_CLOSE_RULE`: `string`.
-			pub auto_close_rule: Option<String>,
-			/// `AUTO_CLOSE_FORM_ID`: `string`.
-			pub auto_close_form_id: Option<String>,
-			/// `AUTO_CLOSE_BOT_ID`: `string`.
-			pub auto_close_bot_id: Option<String>,
-			/// `AUTO_CLOSE_TIME`: `string`.
-			pub auto_close_time: Option<String>,
-			/// `AUTO_CLOSE_TEXT`: `string`.
-			pub auto_close_text: Option<String>,
-			/// `AUTO_EXPIRE_TIME`: `string`.
-			pub auto_expire_time: Option<String>,
-			/// `DATE_CREATE`: `object`.
-			pub date_create: ::serde_json::Value,
-			/// `DATE_MODIFY`: `object`.
-			pub date_modify: ::serde_json::Value,
-			/// `MODIFY_USER_ID`: `string`.
-			pub modify_user_id: Option<String>,
-			/// `TEMPORARY`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub temporary: Option<bool>,
-			/// `XML_ID`: `string`.
-			///
-			/// Values: `string`, `null`.
-			pub xml_id: Option<OutputXmlId>,
-			/// `LANGUAGE_ID`: `string`.
-			pub language_id: Option<String>,
-			/// `QUICK_ANSWERS_IBLOCK_ID`: `string`.
-			pub quick_answers_iblock_id: Option<String>,
-			/// `SESSION_PRIORITY`: `string`.
-			pub session_priority: Option<String>,
-			/// `TYPE_MAX_CHAT`: `string`.
-			pub type_max_chat: Option<String>,
-			/// `MAX_CHAT`: `string`.
-			pub max_chat: Option<String>,
-			/// `OPERATOR_DATA`: `string`.
-			pub operator_data: Option<String>,
-			/// `QUEUE`: `array`.
-			pub queue: Vec<::serde_json::Value>,
-			/// `QUEUE_FULL`: `object`.
-			pub queue_full: Option<OutputQueueFull>,
-			/// `QUEUE_USERS_FIELDS`: `object`.
-			pub queue_users_fields: Option<OutputQueueUsersFields>,
-			/// `QUEUE_ONLINE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub queue_online: Option<bool>,
-			/// `DEFAULT_OPERATOR_DATA`: `array`.
-			pub default_operator_data: Vec<::serde_json::Value>,
-			/// `KPI_FIRST_ANSWER_TIME`: `string`.
-			pub kpi_first_answer_time: Option<String>,
-			/// `KPI_FIRST_ANSWER_ALERT`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub kpi_first_answer_alert: Option<bool>,
-			/// `KPI_FIRST_ANSWER_LIST`: `array`.
-			///
-			/// Values: `array`, `null`.
-			pub kpi_first_answer_list: Vec<OutputKpiFirstAnswerList>,
-			/// `KPI_FIRST_ANSWER_TEXT`: `string`.
-			pub kpi_first_answer_text: Option<String>,
-			/// `KPI_FURTHER_ANSWER_TIME`: `string`.
-			pub kpi_further_answer_time: Option<String>,
-			/// `KPI_FURTHER_ANSWER_ALERT`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub kpi_further_answer_alert: Option<bool>,
-			/// `KPI_FURTHER_ANSWER_LIST`: `array`.
-			///
-			/// Values: `array`, `null`.
-			pub kpi_further_answer_list: Vec<OutputKpiFurtherAnswerList>,
-			/// `KPI_FURTHER_ANSWER_TEXT`: `string`.
-			pub kpi_further_answer_text: Option<String>,
-			/// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub kpi_check_operator_activity: Option<bool>,
-			/// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub send_notification_empty_queue: Option<bool>,
-			/// `USE_WELCOME_FORM`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub use_welcome_form: Option<bool>,
-			/// `WELCOME_FORM_ID`: `string`.
-			pub welcome_form_id: Option<String>,
-			/// `WELCOME_FORM_DELAY`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub welcome_form_delay: Option<bool>,
-			/// `SEND_WELCOME_EACH_SESSION`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub send_welcome_each_session: Option<bool>,
-			/// `CONFIRM_CLOSE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub confirm_close: Option<bool>,
-			/// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub ignore_welcome_form_responsible: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "ID" id, opt field "LINE_NAME" line_name, opt_yn field
-			"ACTIVE" active, opt_yn field "CRM" crm, opt field "CRM_CREATE" crm_create,
-			opt field "CRM_CREATE_SECOND" crm_create_second, opt_yn field
-			"CRM_CREATE_THIRD" crm_create_third, opt_yn field "CRM_FORWARD" crm_forward,
-			opt_yn field "CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn field
-			"CRM_TRANSFER_CHANGE" crm_transfer_change, opt field "CRM_SOURCE" crm_source,
-			opt field "QUEUE_TYPE" queue_type, opt field "QUEUE_TIME" queue_time, opt
-			field "NO_ANSWER_TIME" no_answer_time, opt_yn field "CHECK_AVAILABLE"
-			check_available, opt_yn field "WATCH_TYPING" watch_typing, opt_yn field
-			"WELCOME_BOT_ENABLE" welcome_bot_enable, opt_yn field "WELCOME_MESSAGE"
-			welcome_message, opt field "WELCOME_MESSAGE_TEXT" welcome_message_text,
-			opt_yn field "VOTE_MESSAGE" vote_message, opt field "VOTE_TIME_LIMIT"
-			vote_time_limit, opt_yn field "VOTE_BEFORE_FINISH" vote_before_finish, opt_yn
-			field "VOTE_CLOSING_DELAY" vote_closing_delay, opt field
-			"VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt field "VOTE_MESSAGE_1_LIKE"
-			vote_message_1_like, opt field "VOTE_MESSAGE_1_DISLIKE"
-			vote_message_1_dislike, opt field "VOTE_MESSAGE_2_TEXT" vote_message_2_text,
-			opt field "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt field
-			"VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn field
-			"AGREEMENT_MESSAGE" agreement_message, opt field "AGREEMENT_ID" agreement_id,
-			opt_yn field "CATEGORY_ENABLE" category_enable, opt field "CATEGORY_ID"
-			category_id, opt field "WELCOME_BOT_JOIN" welcome_bot_join, opt field
-			"WELCOME_BOT_ID" welcome_bot_id, opt field "WELCOME_BOT_TIME"
-			welcome_bot_time, opt field "WELCOME_BOT_LEFT" welcome_bot_left, opt field
-			"NO_ANSWER_RULE" no_answer_rule, opt field "NO_ANSWER_FORM_ID"
-			no_answer_form_id, opt field "NO_ANSWER_BOT_ID" no_answer_bot_id, opt field
-			"NO_ANSWER_TEXT" no_answer_text, opt_yn field "WORKTIME_ENABLE"
-			worktime_enable, opt field "WORKTIME_FROM" worktime_from, opt field
-			"WORKTIME_TO" worktime_to, opt field "WORKTIME_TIMEZONE" worktime_timezone,
-			req field "WORKTIME_HOLIDAYS" worktime_holidays, req field "WORKTIME_DAYOFF"
-			worktime_dayoff, opt field "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
-			field "WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt field
-			"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt field
-			"WORKTIME_DAYOFF_TEXT" worktime_dayoff_text, opt field "CLOSE_RULE"
-			close_rule, opt field "CLOSE_FORM_ID" close_form_id, opt field "CLOSE_BOT_ID"
-			close_bot_id, opt field "CLOSE_TEXT" close_text, opt field "FULL_CLOSE_TIME"
-			full_close_time, opt field "AUTO_CLOSE_RULE" auto_close_rule, opt field
-			"AUTO_CLOSE_FORM_ID" auto_close_form_id, opt field "AUTO_CLOSE_BOT_ID"
-			auto_close_bot_id, opt field "AUTO_CLOSE_TIME" auto_close_time, opt field
-			"AUTO_CLOSE_TEXT" auto_close_text, opt field "AUTO_EXPIRE_TIME"
-			auto_expire_time, req field "DATE_CREATE" date_create, req field
-			"DATE_MODIFY" date_modify, opt field "MODIFY_USER_ID" modify_user_id, opt_yn
-			field "TEMPORARY" temporary, opt field "XML_ID" xml_id, opt field
-			"LANGUAGE_ID" language_id, opt field "QUICK_ANSWERS_IBLOCK_ID"
-			quick_answers_iblock_id, opt field "SESSION_PRIORITY" session_priority, opt
-			field "TYPE_MAX_CHAT" type_max_chat, opt field "MAX_CHAT" max_chat, opt field
-			"OPERATOR_DATA" operator_data, req field "QUEUE" queue, opt field
-			"QUEUE_FULL" queue_full, opt field "QUEUE_USERS_FIELDS" queue_users_fields,
-			opt_yn field "QUEUE_ONLINE" queue_online, req field "DEFAULT_OPERATOR_DATA"
-			default_operator_data, opt field "KPI_FIRST_ANSWER_TIME"
-			kpi_first_answer_time, opt_yn field "KPI_FIRST_ANSWER_ALERT"
-			kpi_first_answer_alert, req field "KPI_FIRST_ANSWER_LIST"
-			kpi_first_answer_list, opt field "KPI_FIRST_ANSWER_TEXT"
-			kpi_first_answer_text, opt field "KPI_FURTHER_ANSWER_TIME"
-			kpi_further_answer_time, opt_yn field "KPI_FURTHER_ANSWER_ALERT"
-			kpi_further_answer_alert, req field "KPI_FURTHER_ANSWER_LIST"
-			kpi_further_answer_list, opt field "KPI_FURTHER_ANSWER_TEXT"
-			kpi_further_answer_text, opt_yn field "KPI_CHECK_OPERATOR_ACTIVITY"
-			kpi_check_operator_activity, opt_yn field "SEND_NOTIFICATION_EMPTY_QUEUE"
-			send_notification_empty_queue, opt_yn field "USE_WELCOME_FORM"
-			use_welcome_form, opt field "WELCOME_FORM_ID" welcome_form_id, opt_yn field
-			"WELCOME_FORM_DELAY" welcome_form_delay, opt_yn field
-			"SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt_yn field
-			"CONFIRM_CLOSE" confirm_close, opt_yn field "IGNORE_WELCOME_FORM_RESPONSIBLE"
-			ignore_welcome_form_responsible, } fits["ID", "LINE_NAME", "ACTIVE", "CRM",
-			"CRM_CREATE", "CRM_CREATE_SECOND", "CRM_CREATE_THIRD", "CRM_FORWARD",
-			"CRM_CHAT_TRACKER", "CRM_TRANSFER_CHANGE", "CRM_SOURCE", "QUEUE_TYPE",
-			"QUEUE_TIME", "NO_ANSWER_TIME", "CHECK_AVAILABLE", "WATCH_TYPING",
-			"WELCOME_BOT_ENABLE", "WELCOME_MESSAGE", "WELCOME_MESSAGE_TEXT",
-			"VOTE_MESSAGE", "VOTE_TIME_LIMIT", "VOTE_BEFORE_FINISH",
-			"VOTE_CLOSING_DELAY", "VOTE_MESSAGE_1_TEXT", "VOTE_MESSAGE_1_LIKE",
-			"VOTE_MESSAGE_1_DISLIKE", "VOTE_MESSAGE_2_TEXT", "VOTE_MESSAGE_2_LIKE",
-			"VOTE_MESSAGE_2_DISLIKE", "AGREEMENT_MESSAGE", "AGREEMENT_ID",
-			"CATEGORY_ENABLE", "CATEGORY_ID", "WELCOME_BOT_JOIN", "WELCOME_BOT_ID",
-			"WELCOME_BOT_TIME", "WELCOME_BOT_LEFT", "NO_ANSWER_RULE",
-			"NO_ANSWER_FORM_ID", "NO_ANSWER_BOT_ID", "NO_ANSWER_TEXT", "WORKTIME_ENABLE",
-			"WORKTIME_FROM", "WORKTIME_TO", "WORKTIME_TIMEZONE", "WORKTIME_HOLIDAYS",
-			"WORKTIME_DAYOFF", "WORKTIME_DAYOFF_RULE", "WORKTIME_DAYOFF_FORM_ID",
-			"WORKTIME_DAYOFF_BOT_ID", "WORKTIME_DAYOFF_TEXT", "CLOSE_RULE",
-			"CLOSE_FORM_ID", "CLOSE_BOT_ID", "CLOSE_TEXT", "FULL_CLOSE_TIME",
-			"AUTO_CLOSE_RULE", "AUTO_CLOSE_FORM_ID", "AUTO_CLOSE_BOT_ID",
-			"AUTO_CLOSE_TIME", "AUTO_CLOSE_TEXT", "AUTO_EXPIRE_TIME", "DATE_CREATE",
-			"DATE_MODIFY", "MODIFY_USER_ID", "TEMPORARY", "XML_ID", "LANGUAGE_ID",
-			"QUICK_ANSWERS_IBLOCK_ID", "SESSION_PRIORITY", "TYPE_MAX_CHAT", "MAX_CHAT",
-			"OPERATOR_DATA", "QUEUE", "QUEUE_FULL", "QUEUE_USERS_FIELDS", "QUEUE_ONLINE",
-			"DEFAULT_OPERATOR_DATA", "KPI_FIRST_ANSWER_TIME", "KPI_FIRST_ANSWER_ALERT",
-			"KPI_FIRST_ANSWER_LIST", "KPI_FIRST_ANSWER_TEXT", "KPI_FURTHER_ANSWER_TIME",
-			"KPI_FURTHER_ANSWER_ALERT", "KPI_FURTHER_ANSWER_LIST",
-			"KPI_FURTHER_ANSWER_TEXT", "KPI_CHECK_OPERATOR_ACTIVITY",
-			"SEND_NOTIFICATION_EMPTY_QUEUE", "USE_WELCOME_FORM", "WELCOME_FORM_ID",
-			"WELCOME_FORM_DELAY", "SEND_WELCOME_EACH_SESSION", "CONFIRM_CLOSE",
-			"IGNORE_WELCOME_FORM_RESPONSIBLE"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::ImopenlinesConfig;
 		method!(super::Get, "imopenlines.config.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Methods under `config::list`.
 	pub mod list {
@@ -3316,499 +2756,9 @@ pub mod config {
 				Options { opt_yn exact "QUEUE" queue, opt_yn exact "CONFIG_QUEUE"
 				config_queue, opt exact "CHECK_PERMISSION" check_permission, }
 			);
-			/// Allowed values of `result.XML_ID` in `imopenlines.config.list.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum ItemXmlId {
-				/// `string`
-				String,
-				/// `null`
-				Null,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(ItemXmlId { String = "string", Null = "null" });
-			/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_NAME` in `imopenlines.config.list.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum ItemQueueUsersFieldsKeyUserName {
-				/// `string`
-				String,
-				/// `null`
-				Null,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				ItemQueueUsersFieldsKeyUserName { String = "string", Null = "null" }
-			);
-			/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_WORK_POSITION` in `imopenlines.config.list.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum ItemQueueUsersFieldsKeyUserWorkPosition {
-				/// `string`
-				String,
-				/// `null`
-				Null,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				ItemQueueUsersFieldsKeyUserWorkPosition { String = "string", Null =
-				"null" }
-			);
-			/// Allowed values of `result.QUEUE_USERS_FIELDS.<key>.USER_AVATAR` in `imopenlines.config.list.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum ItemQueueUsersFieldsKeyUserAvatar {
-				/// `string`
-				String,
-				/// `null`
-				Null,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				ItemQueueUsersFieldsKeyUserAvatar { String = "string", Null = "null" }
-			);
-			/// The object `result.QUEUE_USERS_FIELDS.<key>` of `imopenlines.config.list.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct ItemQueueUsersFieldsKey {
-				/// `USER_NAME`: `string`.
-				///
-				/// Values: `string`, `null`.
-				pub user_name: Option<ItemQueueUsersFieldsKeyUserName>,
-				/// `USER_WORK_POSITION`: `string`.
-				///
-				/// Values: `string`, `null`.
-				pub user_work_position: Option<ItemQueueUsersFieldsKeyUserWorkPosition>,
-				/// `USER_AVATAR`: `string`.
-				///
-				/// Values: `string`, `null`.
-				pub user_avatar: Option<ItemQueueUsersFieldsKeyUserAvatar>,
-				/// `USER_AVATAR_ID`: `string`.
-				pub user_avatar_id: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				ItemQueueUsersFieldsKey { opt field "USER_NAME" user_name, opt field
-				"USER_WORK_POSITION" user_work_position, opt field "USER_AVATAR"
-				user_avatar, opt field "USER_AVATAR_ID" user_avatar_id, }
-			);
-			/// The object `result.QUEUE_USERS_FIELDS` of `imopenlines.config.list.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct ItemQueueUsersFields {
-				/// `<key>`: `object`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub key: ::std::collections::BTreeMap<String, ItemQueueUsersFieldsKey>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(ItemQueueUsersFields { rest pattern "*" key, });
-			/// The object `result.CONFIG_QUEUE` of `imopenlines.config.list.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct ItemConfigQueue {
-				/// `ENTITY_ID`: `string`.
-				pub entity_id: Option<String>,
-				/// `ENTITY_TYPE`: `string`.
-				pub entity_type: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				ItemConfigQueue { opt field "ENTITY_ID" entity_id, opt field
-				"ENTITY_TYPE" entity_type, }
-			);
-			/// Allowed values of `result.KPI_FIRST_ANSWER_LIST` in `imopenlines.config.list.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum ItemKpiFirstAnswerList {
-				/// `array`
-				Array,
-				/// `null`
-				Null,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(ItemKpiFirstAnswerList { Array = "array", Null = "null" });
-			/// Allowed values of `result.KPI_FURTHER_ANSWER_LIST` in `imopenlines.config.list.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum ItemKpiFurtherAnswerList {
-				/// `array`
-				Array,
-				/// `null`
-				Null,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(ItemKpiFurtherAnswerList { Array = "array", Null = "null" });
-			/// The object `result` of `imopenlines.config.list.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Item {
-				/// `ID`: `string`.
-				pub id: Option<String>,
-				/// `LINE_NAME`: `string`.
-				pub line_name: Option<String>,
-				/// `ACTIVE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub active: Option<bool>,
-				/// `CRM`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub crm: Option<bool>,
-				/// `CRM_CREATE`: `string`.
-				pub crm_create: Option<String>,
-				/// `CRM_CREATE_SECOND`: `string`.
-				pub crm_create_second: Option<String>,
-				/// `CRM_CREATE_THIRD`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub crm_create_third: Option<bool>,
-				/// `CRM_FORWARD`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub crm_forward: Option<bool>,
-				/// `CRM_CHAT_TRACKER`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub crm_chat_tracker: Option<bool>,
-				/// `CRM_TRANSFER_CHANGE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub crm_transfer_change: Option<bool>,
-				/// `CRM_SOURCE`: `string`.
-				pub crm_source: Option<String>,
-				/// `QUEUE_TYPE`: `string`.
-				pub queue_type: Option<String>,
-				/// `QUEUE_TIME`: `string`.
-				pub queue_time: Option<String>,
-				/// `NO_ANSWER_TIME`: `string`.
-				pub no_answer_time: Option<String>,
-				/// `CHECK_AVAILABLE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub check_available: Option<bool>,
-				/// `WATCH_TYPING`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub watch_typing: Option<bool>,
-				/// `WELCOME_BOT_ENABLE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub welcome_bot_enable: Option<bool>,
-				/// `WELCOME_MESSAGE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub welcome_message: Option<bool>,
-				/// `WELCOME_MESSAGE_TEXT`: `string`.
-				pub welcome_message_text: Option<String>,
-				/// `VOTE_MESSAGE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub vote_message: Option<bool>,
-				/// `VOTE_TIME_LIMIT`: `string`.
-				pub vote_time_limit: Option<String>,
-				/// `VOTE_BEFORE_FINISH`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub vote_before_finish: Option<bool>,
-				/// `VOTE_CLOSING_DELAY`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub vote_closing_delay: Option<bool>,
-				/// `VOTE_MESSAGE_1_TEXT`: `string`.
-				pub vote_message_1_text: Option<String>,
-				/// `VOTE_MESSAGE_1_LIKE`: `string`.
-				pub vote_message_1_like: Option<String>,
-				/// `VOTE_MESSAGE_1_DISLIKE`: `string`.
-				pub vote_message_1_dislike: Option<String>,
-				/// `VOTE_MESSAGE_2_TEXT`: `string`.
-				pub vote_message_2_text: Option<String>,
-				/// `VOTE_MESSAGE_2_LIKE`: `string`.
-				pub vote_message_2_like: Option<String>,
-				/// `VOTE_MESSAGE_2_DISLIKE`: `string`.
-				pub vote_message_2_dislike: Option<String>,
-				/// `AGREEMENT_MESSAGE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub agreement_message: Option<bool>,
-				/// `AGREEMENT_ID`: `string`.
-				pub agreement_id: Option<String>,
-				/// `CATEGORY_ENABLE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub category_enable: Option<bool>,
-				/// `CATEGORY_ID`: `string`.
-				pub category_id: Option<String>,
-				/// `WELCOME_BOT_JOIN`: `string`.
-				pub welcome_bot_join: Option<String>,
-				/// `WELCOME_BOT_ID`: `string`.
-				pub welcome_bot_id: Option<String>,
-				/// `WELCOME_BOT_TIME`: `string`.
-				pub welcome_bot_time: Option<String>,
-				/// `WELCOME_BOT_LEFT`: `string`.
-				pub welcome_bot_left: Option<String>,
-				/// `NO_ANSWER_RULE`: `string`.
-				pub no_answer_rule: Option<String>,
-				/// `NO_ANSWER_FORM_ID`: `string`.
-				pub no_answer_form_id: Option<String>,
-				/// `NO_ANSWER_BOT_ID`: `string`.
-				pub no_answer_bot_id: Option<String>,
-				/// `NO_ANSWER_TEXT`: `string`.
-				pub no_answer_text: Option<String>,
-				/// `WORKTIME_ENABLE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub worktime_enable: Option<bool>,
-				/// `WORKTIME_FROM`: `string`.
-				pub worktime_from: Option<String>,
-				/// `WORKTIME_TO`: `string`.
-				pub worktime_to: Option<String>,
-				/// `WORKTIME_TIMEZONE`: `string`.
-				pub worktime_timezone: Option<String>,
-				/// `WORKTIME_HOLIDAYS`: `array`.
-				pub worktime_holidays: Vec<::serde_json::Value>,
-				/// `WORKTIME_DAYOFF`: `array`.
-				pub worktime_dayoff: Vec<::serde_json::Value>,
-				/// `WORKTIME_DAYOFF_RULE`: `string`.
-				pub worktime_dayoff_rule: Option<String>,
-				/// `WORKTIME_DAYOFF_FORM_ID`: `string`.
-				pub worktime_dayoff_form_id: Option<String>,
-				/// `WORKTIME_DAYOFF_BOT_ID`: `string`.
-				pub worktime_dayoff_bot_id: Option<String>,
-				/// `WORKTIME_DAYOFF_TEXT`: `string`.
-				pub worktime_dayoff_text: Option<String>,
-				/// `CLOSE_RULE`: `string`.
-				pub close_rule: Option<String>,
-				/// `CLOSE_FORM_ID`: `string`.
-				pub close_form_id: Option<String>,
-				/// `CLOSE_BOT_ID`: `string`.
-				pub close_bot_id: Option<String>,
-				/// `CLOSE_TEXT`: `string`.
-				pub close_text: Option<String>,
-				/// `FULL_CLOSE_TIME`: `string`.
-				pub full_close_time: Option<String>,
-				/// `AUTO_CLOSE_RULE`: `string`.
-				pub auto_close_rule: Option<String>,
-				/// `AUTO_CLOSE_FORM_ID`: `string`.
-				pub auto_close_form_id: Option<String>,
-				/// `AUTO_CLOSE_BOT_ID`: `string`.
-				pub auto_close_bot_id: Option<String>,
-				/// `AUTO_CLOSE_TIME`: `string`.
-				pub auto_close_time: Option<String>,
-				/// `AUTO_CLOSE_TEXT`: `string`.
-				pub auto_close_text: Option<String>,
-				/// `AUTO_EXPIRE_TIME`: `string`.
-				pub auto_expire_time: Option<String>,
-				/// `DATE_CREATE`: `object`.
-				pub date_create: ::serde_json::Value,
-				/// `DATE_MODIFY`: `object`.
-				pub date_modify: ::serde_json::Value,
-				/// `MODIFY_USER_ID`: `string`.
-				pub modify_user_id: Option<String>,
-				/// `TEMPORARY`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub temporary: Option<bool>,
-				/// `XML_ID`: `string`.
-				///
-				/// Values: `string`, `null`.
-				pub xml_id: Option<ItemXmlId>,
-				/// `LANGUAGE_ID`: `string`.
-				pub language_id: Option<String>,
-				/// `QUICK_ANSWERS_IBLOCK_ID`: `string`.
-				pub quick_answers_iblock_id: Option<String>,
-				/// `SESSION_PRIORITY`: `string`.
-				pub session_priority: Option<String>,
-				/// `TYPE_MAX_CHAT`: `string`.
-				pub type_max_chat: Option<String>,
-				/// `MAX_CHAT`: `string`.
-				pub max_chat: Option<String>,
-				/// `OPERATOR_DATA`: `string`.
-				pub operator_data: Option<String>,
-				/// `QUEUE`: `array`.
-				pub queue: Vec<::serde_json::Value>,
-				/// `QUEUE_USERS_FIELDS`: `object`.
-				pub queue_users_fields: Option<ItemQueueUsersFields>,
-				/// `CONFIG_QUEUE`: `array`.
-				pub config_queue: Vec<ItemConfigQueue>,
-				/// `DEFAULT_OPERATOR_DATA`: `array`.
-				pub default_operator_data: Vec<::serde_json::Value>,
-				/// `KPI_FIRST_ANSWER_TIME`: `string`.
-				pub kpi_first_answer_time: Option<String>,
-				/// `KPI_FIRST_ANSWER_ALERT`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub kpi_first_answer_alert: Option<bool>,
-				/// `KPI_FIRST_ANSWER_LIST`: `array`.
-				///
-				/// Values: `array`, `null`.
-				pub kpi_first_answer_list: Vec<ItemKpiFirstAnswerList>,
-				/// `KPI_FIRST_ANSWER_TEXT`: `string`.
-				pub kpi_first_answer_text: Option<String>,
-				/// `KPI_FURTHER_ANSWER_TIME`: `string`.
-				pub kpi_further_answer_time: Option<String>,
-				/// `KPI_FURTHER_ANSWER_ALERT`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub kpi_further_answer_alert: Option<bool>,
-				/// `KPI_FURTHER_ANSWER_LIST`: `array`.
-				///
-				/// Values: `array`, `null`.
-				pub kpi_further_answer_list: Vec<ItemKpiFurtherAnswerList>,
-				/// `KPI_FURTHER_ANSWER_TEXT`: `string`.
-				pub kpi_further_answer_text: Option<String>,
-				/// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub kpi_check_operator_activity: Option<bool>,
-				/// `SEND_NOTIFICATION_EMPTY_QUEUE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub send_notification_empty_queue: Option<bool>,
-				/// `USE_WELCOME_FORM`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub use_welcome_form: Option<bool>,
-				/// `WELCOME_FORM_ID`: `string`.
-				pub welcome_form_id: Option<String>,
-				/// `WELCOME_FORM_DELAY`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub welcome_form_delay: Option<bool>,
-				/// `SEND_WELCOME_EACH_SESSION`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub send_welcome_each_session: Option<bool>,
-				/// `CONFIRM_CLOSE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub confirm_close: Option<bool>,
-				/// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub ignore_welcome_form_responsible: Option<bool>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Item { opt field "ID" id, opt field "LINE_NAME" line_name, opt_yn field
-				"ACTIVE" active, opt_yn field "CRM" crm, opt field "CRM_CREATE"
-				crm_create, opt field "CRM_CREATE_SECOND" crm_create_second, opt_yn field
-				"CRM_CREATE_THIRD" crm_create_third, opt_yn field "CRM_FORWARD"
-				crm_forward, opt_yn field "CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn
-				field "CRM_TRANSFER_CHANGE" crm_transfer_change, opt field "CRM_SOURCE"
-				crm_source, opt field "QUEUE_TYPE" queue_type, opt field "QUEUE_TIME"
-				queue_time, opt field "NO_ANSWER_TIME" no_answer_time, opt_yn field
-				"CHECK_AVAILABLE" check_available, opt_yn field "WATCH_TYPING"
-				watch_typing, opt_yn field "WELCOME_BOT_ENABLE" welcome_bot_enable,
-				opt_yn field "WELCOME_MESSAGE" welcome_message, opt field
-				"WELCOME_MESSAGE_TEXT" welcome_message_text, opt_yn field "VOTE_MESSAGE"
-				vote_message, opt field "VOTE_TIME_LIMIT" vote_time_limit, opt_yn field
-				"VOTE_BEFORE_FINISH" vote_before_finish, opt_yn field
-				"VOTE_CLOSING_DELAY" vote_closing_delay, opt field "VOTE_MESSAGE_1_TEXT"
-				vote_message_1_text, opt field "VOTE_MESSAGE_1_LIKE" vote_message_1_like,
-				opt field "VOTE_MESSAGE_1_DISLIKE" vote_message_1_dislike, opt field
-				"VOTE_MESSAGE_2_TEXT" vote_message_2_text, opt field
-				"VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt field
-				"VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt_yn field
-				"AGREEMENT_MESSAGE" agreement_message, opt field "AGREEMENT_ID"
-				agreement_id, opt_yn field "CATEGORY_ENABLE" category_enable, opt field
-				"CATEGORY_ID" category_id, opt field "WELCOME_BOT_JOIN" welcome_bot_join,
-				opt field "WELCOME_BOT_ID" welcome_bot_id, opt field "WELCOME_BOT_TIME"
-				welcome_bot_time, opt field "WELCOME_BOT_LEFT" welcome_bot_left, opt
-				field "NO_ANSWER_RULE" no_answer_rule, opt field "NO_ANSWER_FORM_ID"
-				no_answer_form_id, opt field "NO_ANSWER_BOT_ID" no_answer_bot_id, opt
-				field "NO_ANSWER_TEXT" no_answer_text, opt_yn field "WORKTIME_ENABLE"
-				worktime_enable, opt field "WORKTIME_FROM" worktime_from, opt field
-				"WORKTIME_TO" worktime_to, opt field "WORKTIME_TIMEZONE"
-				worktime_timezone, req field "WORKTIME_HOLIDAYS" worktime_holidays, req
-				field "WORKTIME_DAYOFF" worktime_dayoff, opt field "WORKTIME_DAYOFF_RULE"
-				worktime_dayoff_rule, opt field "WORKTIME_DAYOFF_FORM_ID"
-				worktime_dayoff_form_id, opt field "WORKTIME_DAYOFF_BOT_ID"
-				worktime_dayoff_bot_id, opt field "WORKTIME_DAYOFF_TEXT"
-				worktime_dayoff_text, opt field "CLOSE_RULE" close_rule, opt field
-				"CLOSE_FORM_ID" close_form_id, opt field "CLOSE_BOT_ID" close_bot_id, opt
-				field "CLOSE_TEXT" close_text, opt field "FULL_CLOSE_TIME"
-				full_close_time, opt field "AUTO_CLOSE_RULE" auto_close_rule, opt field
-				"AUTO_CLOSE_FORM_ID" auto_close_form_id, opt field "AUTO_CLOSE_BOT_ID"
-				auto_close_bot_id, opt field "AUTO_CLOSE_TIME" auto_close_time, opt field
-				"AUTO_CLOSE_TEXT" auto_close_text, opt field "AUTO_EXPIRE_TIME"
-				auto_expire_time, req field "DATE_CREATE" date_create, req field
-				"DATE_MODIFY" date_modify, opt field "MODIFY_USER_ID" modify_user_id,
-				opt_yn field "TEMPORARY" temporary, opt field "XML_ID" xml_id, opt field
-				"LANGUAGE_ID" language_id, opt field "QUICK_ANSWERS_IBLOCK_ID"
-				quick_answers_iblock_id, opt field "SESSION_PRIORITY" session_priority,
-				opt field "TYPE_MAX_CHAT" type_max_chat, opt field "MAX_CHAT" max_chat,
-				opt field "OPERATOR_DATA" operator_data, req field "QUEUE" queue, opt
-				field "QUEUE_USERS_FIELDS" queue_users_fields, req field "CONFIG_QUEUE"
-				config_queue, req field "DEFAULT_OPERATOR_DATA" default_operator_data,
-				opt field "KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn field
-				"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, req field
-				"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt field
-				"KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt field
-				"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn field
-				"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, req field
-				"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt field
-				"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn field
-				"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn field
-				"SEND_NOTIFICATION_EMPTY_QUEUE" send_notification_empty_queue, opt_yn
-				field "USE_WELCOME_FORM" use_welcome_form, opt field "WELCOME_FORM_ID"
-				welcome_form_id, opt_yn field "WELCOME_FORM_DELAY" welcome_form_delay,
-				opt_yn field "SEND_WELCOME_EACH_SESSION" send_welcome_each_session,
-				opt_yn field "CONFIRM_CLOSE" confirm_close, opt_yn field
-				"IGNORE_WELCOME_FORM_RESPONSIBLE" ignore_welcome_form_responsible, }
-				fits["ID", "LINE_NAME", "ACTIVE", "CRM", "CRM_CREATE",
-				"CRM_CREATE_SECOND", "CRM_CREATE_THIRD", "CRM_FORWARD",
-				"CRM_CHAT_TRACKER", "CRM_TRANSFER_CHANGE", "CRM_SOURCE", "QUEUE_TYPE",
-				"QUEUE_TIME", "NO_ANSWER_TIME", "CHECK_AVAILABLE", "WATCH_TYPING",
-				"WELCOME_BOT_ENABLE", "WELCOME_MESSAGE", "WELCOME_MESSAGE_TEXT",
-				"VOTE_MESSAGE", "VOTE_TIME_LIMIT", "VOTE_BEFORE_FINISH",
-				"VOTE_CLOSING_DELAY", "VOTE_MESSAGE_1_TEXT", "VOTE_MESSAGE_1_LIKE",
-				"VOTE_MESSAGE_1_DISLIKE", "VOTE_MESSAGE_2_TEXT", "VOTE_MESSAGE_2_LIKE",
-				"VOTE_MESSAGE_2_DISLIKE", "AGREEMENT_MESSAGE", "AGREEMENT_ID",
-				"CATEGORY_ENABLE", "CATEGORY_ID", "WELCOME_BOT_JOIN", "WELCOME_BOT_ID",
-				"WELCOME_BOT_TIME", "WELCOME_BOT_LEFT", "NO_ANSWER_RULE",
-				"NO_ANSWER_FORM_ID", "NO_ANSWER_BOT_ID", "NO_ANSWER_TEXT",
-				"WORKTIME_ENABLE", "WORKTIME_FROM", "WORKTIME_TO", "WORKTIME_TIMEZONE",
-				"WORKTIME_HOLIDAYS", "WORKTIME_DAYOFF", "WORKTIME_DAYOFF_RULE",
-				"WORKTIME_DAYOFF_FORM_ID", "WORKTIME_DAYOFF_BOT_ID",
-				"WORKTIME_DAYOFF_TEXT", "CLOSE_RULE", "CLOSE_FORM_ID", "CLOSE_BOT_ID",
-				"CLOSE_TEXT", "FULL_CLOSE_TIME", "AUTO_CLOSE_RULE", "AUTO_CLOSE_FORM_ID",
-				"AUTO_CLOSE_BOT_ID", "AUTO_CLOSE_TIME", "AUTO_CLOSE_TEXT",
-				"AUTO_EXPIRE_TIME", "DATE_CREATE", "DATE_MODIFY", "MODIFY_USER_ID",
-				"TEMPORARY", "XML_ID", "LANGUAGE_ID", "QUICK_ANSWERS_IBLOCK_ID",
-				"SESSION_PRIORITY", "TYPE_MAX_CHAT", "MAX_CHAT", "OPERATOR_DATA",
-				"QUEUE", "QUEUE_USERS_FIELDS", "CONFIG_QUEUE", "DEFAULT_OPERATOR_DATA",
-				"KPI_FIRST_ANSWER_TIME", "KPI_FIRST_ANSWER_ALERT",
-				"KPI_FIRST_ANSWER_LIST", "KPI_FIRST_ANSWER_TEXT",
-				"KPI_FURTHER_ANSWER_TIME", "KPI_FURTHER_ANSWER_ALERT",
-				"KPI_FURTHER_ANSWER_LIST", "KPI_FURTHER_ANSWER_TEXT",
-				"KPI_CHECK_OPERATOR_ACTIVITY", "SEND_NOTIFICATION_EMPTY_QUEUE",
-				"USE_WELCOME_FORM", "WELCOME_FORM_ID", "WELCOME_FORM_DELAY",
-				"SEND_WELCOME_EACH_SESSION", "CONFIRM_CLOSE",
-				"IGNORE_WELCOME_FORM_RESPONSIBLE"] []
-			);
 			/// The `result` of the call: `array`.
-			pub type Output = crate::List<Item>;
+			pub type Output = crate::List<crate::entities::ImopenlinesConfigList>;
 			method!(super::Get, "imopenlines.config.list.get", V2, true);
-			deserialize_via_from_value!(Item);
 		}
 	}
 	/// Methods under `config::path`.
@@ -3876,6 +2826,529 @@ pub mod config {
 			"CONFIG_WRONG_USER_PERMISSION" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.PARAMS.QUEUE_TYPE` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsQueueType {
+			/// `evenly`
+			Evenly,
+			/// `strictly`
+			Strictly,
+			/// `all`
+			All,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ParamsQueueType { Evenly = "evenly", Strictly = "strictly", All = "all" }
+		);
+		/// Allowed values of `params.PARAMS.TYPE_MAX_CHAT` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsTypeMaxChat {
+			/// `answered`
+			Answered,
+			/// `answered_new`
+			AnsweredNew,
+			/// `closed`
+			Closed,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ParamsTypeMaxChat { Answered = "answered", AnsweredNew = "answered_new",
+			Closed = "closed" }
+		);
+		/// Allowed values of `params.PARAMS.WELCOME_BOT_JOIN` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsWelcomeBotJoin {
+			/// `first`
+			First,
+			/// `always`
+			Always,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ParamsWelcomeBotJoin { First = "first", Always = "always" });
+		/// Allowed values of `params.PARAMS.WELCOME_BOT_LEFT` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsWelcomeBotLeft {
+			/// `queue`
+			Queue,
+			/// `close`
+			Close,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ParamsWelcomeBotLeft { Queue = "queue", Close = "close" });
+		/// Allowed values of `params.PARAMS.OPERATOR_DATA` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsOperatorData {
+			/// `profile`
+			Profile,
+			/// `queue`
+			Queue,
+			/// `hide`
+			Hide,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ParamsOperatorData { Profile = "profile", Queue = "queue", Hide = "hide" }
+		);
+		/// Allowed values of `params.PARAMS.NO_ANSWER_RULE` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsNoAnswerRule {
+			/// `none`
+			None,
+			/// `text`
+			Text,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ParamsNoAnswerRule { None = "none", Text = "text" });
+		/// Allowed values of `params.PARAMS.WORKTIME_DAYOFF_RULE` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsWorktimeDayoffRule {
+			/// `none`
+			None,
+			/// `text`
+			Text,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ParamsWorktimeDayoffRule { None = "none", Text = "text" });
+		/// Allowed values of `params.PARAMS.CLOSE_RULE` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsCloseRule {
+			/// `none`
+			None,
+			/// `text`
+			Text,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ParamsCloseRule { None = "none", Text = "text" });
+		/// Allowed values of `params.PARAMS.AUTO_CLOSE_RULE` in `imopenlines.config.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ParamsAutoCloseRule {
+			/// `none`
+			None,
+			/// `text`
+			Text,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ParamsAutoCloseRule { None = "none", Text = "text" });
+		/// The object `params.PARAMS` of `imopenlines.config.update`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-update.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct Params {
+			/// `LINE_NAME`: `string`, optional.
+			pub line_name: Option<String>,
+			/// `ACTIVE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub active: Option<bool>,
+			/// `QUEUE`: `array`, optional.
+			///
+			/// Values: `ENTITY_TYPE`, `ENTITY_ID`.
+			pub queue: Option<::serde_json::Value>,
+			/// `QUEUE_TYPE`: `string`, optional.
+			///
+			/// Values: `evenly`, `strictly`, `all`.
+			pub queue_type: Option<ParamsQueueType>,
+			/// `QUEUE_TIME`: `integer`, optional.
+			pub queue_time: Option<i64>,
+			/// `NO_ANSWER_TIME`: `integer`, optional.
+			pub no_answer_time: Option<i64>,
+			/// `WELCOME_MESSAGE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub welcome_message: Option<bool>,
+			/// `WELCOME_MESSAGE_TEXT`: `string`, optional.
+			pub welcome_message_text: Option<String>,
+			/// `WORKTIME_ENABLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub worktime_enable: Option<bool>,
+			/// `WORKTIME_FROM`: `string`, optional.
+			pub worktime_from: Option<String>,
+			/// `WORKTIME_TO`: `string`, optional.
+			pub worktime_to: Option<String>,
+			/// `WORKTIME_TIMEZONE`: `string`, optional.
+			pub worktime_timezone: Option<String>,
+			/// `CRM`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub crm: Option<bool>,
+			/// `CRM_CREATE`: `string`, optional.
+			pub crm_create: Option<String>,
+			/// `VOTE_MESSAGE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub vote_message: Option<bool>,
+			/// `LANGUAGE_ID`: `string`, optional.
+			pub language_id: Option<String>,
+			/// `CRM_CREATE_SECOND`: `string`, optional.
+			pub crm_create_second: Option<String>,
+			/// `CRM_CREATE_THIRD`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub crm_create_third: Option<bool>,
+			/// `CRM_CHAT_TRACKER`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub crm_chat_tracker: Option<bool>,
+			/// `CRM_FORWARD`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub crm_forward: Option<bool>,
+			/// `CRM_TRANSFER_CHANGE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub crm_transfer_change: Option<bool>,
+			/// `CRM_SOURCE`: `string`, optional.
+			pub crm_source: Option<String>,
+			/// `MAX_CHAT`: `integer`, optional.
+			pub max_chat: Option<i64>,
+			/// `TYPE_MAX_CHAT`: `string`, optional.
+			///
+			/// Values: `answered`, `answered_new`, `closed`.
+			pub type_max_chat: Option<ParamsTypeMaxChat>,
+			/// `CATEGORY_ENABLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub category_enable: Option<bool>,
+			/// `CATEGORY_ID`: `integer`, optional.
+			pub category_id: Option<i64>,
+			/// `SESSION_PRIORITY`: `integer`, optional.
+			pub session_priority: Option<i64>,
+			/// `WELCOME_BOT_ENABLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub welcome_bot_enable: Option<bool>,
+			/// `WELCOME_BOT_JOIN`: `string`, optional.
+			///
+			/// Values: `first`, `always`.
+			pub welcome_bot_join: Option<ParamsWelcomeBotJoin>,
+			/// `WELCOME_BOT_ID`: `integer`, optional.
+			pub welcome_bot_id: Option<i64>,
+			/// `WELCOME_BOT_TIME`: `integer`, optional.
+			pub welcome_bot_time: Option<i64>,
+			/// `WELCOME_BOT_LEFT`: `string`, optional.
+			///
+			/// Values: `queue`, `close`.
+			pub welcome_bot_left: Option<ParamsWelcomeBotLeft>,
+			/// `CHECK_AVAILABLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub check_available: Option<bool>,
+			/// `WATCH_TYPING`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub watch_typing: Option<bool>,
+			/// `SEND_WELCOME_EACH_SESSION`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub send_welcome_each_session: Option<bool>,
+			/// `OPERATOR_DATA`: `string`, optional.
+			///
+			/// Values: `profile`, `queue`, `hide`.
+			pub operator_data: Option<ParamsOperatorData>,
+			/// `DEFAULT_OPERATOR_DATA`: `object`, optional.
+			pub default_operator_data: Option<::serde_json::Value>,
+			/// `NO_ANSWER_RULE`: `string`, optional.
+			///
+			/// Values: `none`, `text`.
+			pub no_answer_rule: Option<ParamsNoAnswerRule>,
+			/// `NO_ANSWER_FORM_ID`: `integer`, optional.
+			pub no_answer_form_id: Option<i64>,
+			/// `NO_ANSWER_BOT_ID`: `integer`, optional.
+			pub no_answer_bot_id: Option<i64>,
+			/// `NO_ANSWER_TEXT`: `string`, optional.
+			pub no_answer_text: Option<String>,
+			/// `WORKTIME_DAYOFF`: `array`, optional.
+			///
+			/// Values: `MO`, `TU`, `WE`, `TH`, `FR`, `SA`, `SU`.
+			pub worktime_dayoff: Option<::serde_json::Value>,
+			/// `WORKTIME_HOLIDAYS`: `string`, optional.
+			pub worktime_holidays: Option<String>,
+			/// `WORKTIME_DAYOFF_RULE`: `string`, optional.
+			///
+			/// Values: `none`, `text`.
+			pub worktime_dayoff_rule: Option<ParamsWorktimeDayoffRule>,
+			/// `WORKTIME_DAYOFF_FORM_ID`: `integer`, optional.
+			pub worktime_dayoff_form_id: Option<i64>,
+			/// `WORKTIME_DAYOFF_BOT_ID`: `integer`, optional.
+			pub worktime_dayoff_bot_id: Option<i64>,
+			/// `WORKTIME_DAYOFF_TEXT`: `string`, optional.
+			pub worktime_dayoff_text: Option<String>,
+			/// `CLOSE_RULE`: `string`, optional.
+			///
+			/// Values: `none`, `text`.
+			pub close_rule: Option<ParamsCloseRule>,
+			/// `CLOSE_FORM_ID`: `integer`, optional.
+			pub close_form_id: Option<i64>,
+			/// `CLOSE_BOT_ID`: `integer`, optional.
+			pub close_bot_id: Option<i64>,
+			/// `CLOSE_TEXT`: `string`, optional.
+			pub close_text: Option<String>,
+			/// `VOTE_TIME_LIMIT`: `integer`, optional.
+			pub vote_time_limit: Option<i64>,
+			/// `VOTE_CLOSING_DELAY`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub vote_closing_delay: Option<bool>,
+			/// `VOTE_BEFORE_FINISH`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub vote_before_finish: Option<bool>,
+			/// `VOTE_MESSAGE_1_TEXT`: `string`, optional.
+			pub vote_message_1_text: Option<String>,
+			/// `VOTE_MESSAGE_1_LIKE`: `string`, optional.
+			pub vote_message_1_like: Option<String>,
+			/// `VOTE_MESSAGE_1_DISLIKE`: `string`, optional.
+			pub vote_message_1_dislike: Option<String>,
+			/// `VOTE_MESSAGE_2_TEXT`: `string`, optional.
+			pub vote_message_2_text: Option<String>,
+			/// `VOTE_MESSAGE_2_LIKE`: `string`, optional.
+			pub vote_message_2_like: Option<String>,
+			/// `VOTE_MESSAGE_2_DISLIKE`: `string`, optional.
+			pub vote_message_2_dislike: Option<String>,
+			/// `AUTO_CLOSE_RULE`: `string`, optional.
+			///
+			/// Values: `none`, `text`.
+			pub auto_close_rule: Option<ParamsAutoCloseRule>,
+			/// `FULL_CLOSE_TIME`: `integer`, optional.
+			pub full_close_time: Option<i64>,
+			/// `AUTO_CLOSE_TIME`: `integer`, optional.
+			pub auto_close_time: Option<i64>,
+			/// `AUTO_CLOSE_FORM_ID`: `integer`, optional.
+			pub auto_close_form_id: Option<i64>,
+			/// `AUTO_CLOSE_BOT_ID`: `integer`, optional.
+			pub auto_close_bot_id: Option<i64>,
+			/// `AUTO_CLOSE_TEXT`: `string`, optional.
+			pub auto_close_text: Option<String>,
+			/// `AUTO_EXPIRE_TIME`: `integer`, optional.
+			pub auto_expire_time: Option<i64>,
+			/// `TEMPORARY`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub temporary: Option<bool>,
+			/// `QUICK_ANSWERS_IBLOCK_ID`: `integer`, optional.
+			pub quick_answers_iblock_id: Option<i64>,
+			/// `KPI_FIRST_ANSWER_TIME`: `integer`, optional.
+			pub kpi_first_answer_time: Option<i64>,
+			/// `KPI_FIRST_ANSWER_ALERT`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub kpi_first_answer_alert: Option<bool>,
+			/// `KPI_FIRST_ANSWER_LIST`: `array`, optional.
+			pub kpi_first_answer_list: Option<::serde_json::Value>,
+			/// `KPI_FIRST_ANSWER_TEXT`: `string`, optional.
+			pub kpi_first_answer_text: Option<String>,
+			/// `KPI_FURTHER_ANSWER_TIME`: `integer`, optional.
+			pub kpi_further_answer_time: Option<i64>,
+			/// `KPI_FURTHER_ANSWER_ALERT`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub kpi_further_answer_alert: Option<bool>,
+			/// `KPI_FURTHER_ANSWER_LIST`: `array`, optional.
+			pub kpi_further_answer_list: Option<::serde_json::Value>,
+			/// `KPI_FURTHER_ANSWER_TEXT`: `string`, optional.
+			pub kpi_further_answer_text: Option<String>,
+			/// `KPI_CHECK_OPERATOR_ACTIVITY`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub kpi_check_operator_activity: Option<bool>,
+			/// `USE_WELCOME_FORM`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub use_welcome_form: Option<bool>,
+			/// `WELCOME_FORM_ID`: `integer`, optional.
+			pub welcome_form_id: Option<i64>,
+			/// `WELCOME_FORM_DELAY`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub welcome_form_delay: Option<bool>,
+			/// `CONFIRM_CLOSE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub confirm_close: Option<bool>,
+			/// `IGNORE_WELCOME_FORM_RESPONSIBLE`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub ignore_welcome_form_responsible: Option<bool>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl Params {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			Params { some into line_name line_name "LINE_NAME" : String, some into active
+			active "ACTIVE" : bool, some into queue queue "QUEUE" : ::serde_json::Value,
+			some into queue_type queue_type "QUEUE_TYPE" : ParamsQueueType, some into
+			queue_time queue_time "QUEUE_TIME" : i64, some into no_answer_time
+			no_answer_time "NO_ANSWER_TIME" : i64, some into welcome_message
+			welcome_message "WELCOME_MESSAGE" : bool, some into welcome_message_text
+			welcome_message_text "WELCOME_MESSAGE_TEXT" : String, some into
+			worktime_enable worktime_enable "WORKTIME_ENABLE" : bool, some into
+			worktime_from worktime_from "WORKTIME_FROM" : String, some into worktime_to
+			worktime_to "WORKTIME_TO" : String, some into worktime_timezone
+			worktime_timezone "WORKTIME_TIMEZONE" : String, some into crm crm "CRM" :
+			bool, some into crm_create crm_create "CRM_CREATE" : String, some into
+			vote_message vote_message "VOTE_MESSAGE" : bool, some into language_id
+			language_id "LANGUAGE_ID" : String, some into crm_create_second
+			crm_create_second "CRM_CREATE_SECOND" : String, some into crm_create_third
+			crm_create_third "CRM_CREATE_THIRD" : bool, some into crm_chat_tracker
+			crm_chat_tracker "CRM_CHAT_TRACKER" : bool, some into crm_forward crm_forward
+			"CRM_FORWARD" : bool, some into crm_transfer_change crm_transfer_change
+			"CRM_TRANSFER_CHANGE" : bool, some into crm_source crm_source "CRM_SOURCE" :
+			String, some into max_chat max_chat "MAX_CHAT" : i64, some into type_max_chat
+			type_max_chat "TYPE_MAX_CHAT" : ParamsTypeMaxChat, some into category_enable
+			category_enable "CATEGORY_ENABLE" : bool, some into category_id category_id
+			"CATEGORY_ID" : i64, some into session_priority session_priority
+			"SESSION_PRIORITY" : i64, some into welcome_bot_enable welcome_bot_enable
+			"WELCOME_BOT_ENABLE" : bool, some into welcome_bot_join welcome_bot_join
+			"WELCOME_BOT_JOIN" : ParamsWelcomeBotJoin, some into welcome_bot_id
+			welcome_bot_id "WELCOME_BOT_ID" : i64, some into welcome_bot_time
+			welcome_bot_time "WELCOME_BOT_TIME" : i64, some into welcome_bot_left
+			welcome_bot_left "WELCOME_BOT_LEFT" : ParamsWelcomeBotLeft, some into
+			check_available check_available "CHECK_AVAILABLE" : bool, some into
+			watch_typing watch_typing "WATCH_TYPING" : bool, some into
+			send_welcome_each_session send_welcome_each_session
+			"SEND_WELCOME_EACH_SESSION" : bool, some into operator_data operator_data
+			"OPERATOR_DATA" : ParamsOperatorData, some into default_operator_data
+			default_operator_data "DEFAULT_OPERATOR_DATA" : ::serde_json::Value, some
+			into no_answer_rule no_answer_rule "NO_ANSWER_RULE" : ParamsNoAnswerRule,
+			some into no_answer_form_id no_answer_form_id "NO_ANSWER_FORM_ID" : i64, some
+			into no_answer_bot_id no_answer_bot_id "NO_ANSWER_BOT_ID" : i64, some into
+			no_answer_text no_answer_text "NO_ANSWER_TEXT" : String, some into
+			worktime_dayoff worktime_dayoff "WORKTIME_DAYOFF" : ::serde_json::Value, some
+			into worktime_holidays worktime_holidays "WORKTIME_HOLIDAYS" : String, some
+			into worktime_dayoff_rule worktime_dayoff_rule "WORKTIME_DAYOFF_RULE" :
+			ParamsWorktimeDayoffRule, some into worktime_dayoff_form_id
+			worktime_dayoff_form_id "WORKTIME_DAYOFF_FORM_ID" : i64, some into
+			worktime_dayoff_bot_id worktime_dayoff_bot_id "WORKTIME_DAYOFF_BOT_ID" : i64,
+			some into worktime_dayoff_text worktime_dayoff_text "WORKTIME_DAYOFF_TEXT" :
+			String, some into close_rule close_rule "CLOSE_RULE" : ParamsCloseRule, some
+			into close_form_id close_form_id "CLOSE_FORM_ID" : i64, some into
+			close_bot_id close_bot_id "CLOSE_BOT_ID" : i64, some into close_text
+			close_text "CLOSE_TEXT" : String, some into vote_time_limit vote_time_limit
+			"VOTE_TIME_LIMIT" : i64, some into vote_closing_delay vote_closing_delay
+			"VOTE_CLOSING_DELAY" : bool, some into vote_before_finish vote_before_finish
+			"VOTE_BEFORE_FINISH" : bool, some into vote_message_1_text
+			vote_message_1_text "VOTE_MESSAGE_1_TEXT" : String, some into
+			vote_message_1_like vote_message_1_like "VOTE_MESSAGE_1_LIKE" : String, some
+			into vote_message_1_dislike vote_message_1_dislike "VOTE_MESSAGE_1_DISLIKE" :
+			String, some into vote_message_2_text vote_message_2_text
+			"VOTE_MESSAGE_2_TEXT" : String, some into vote_message_2_like
+			vote_message_2_like "VOTE_MESSAGE_2_LIKE" : String, some into
+			vote_message_2_dislike vote_message_2_dislike "VOTE_MESSAGE_2_DISLIKE" :
+			String, some into auto_close_rule auto_close_rule "AUTO_CLOSE_RULE" :
+			ParamsAutoCloseRule, some into full_close_time full_close_time
+			"FULL_CLOSE_TIME" : i64, some into auto_close_time auto_close_time
+			"AUTO_CLOSE_TIME" : i64, some into auto_close_form_id auto_close_form_id
+			"AUTO_CLOSE_FORM_ID" : i64, some into auto_close_bot_id auto_close_bot_id
+			"AUTO_CLOSE_BOT_ID" : i64, some into auto_close_text auto_close_text
+			"AUTO_CLOSE_TEXT" : String, some into auto_expire_time auto_expire_time
+			"AUTO_EXPIRE_TIME" : i64, some into temporary temporary "TEMPORARY" : bool,
+			some into quick_answers_iblock_id quick_answers_iblock_id
+			"QUICK_ANSWERS_IBLOCK_ID" : i64, some into kpi_first_answer_time
+			kpi_first_answer_time "KPI_FIRST_ANSWER_TIME" : i64, some into
+			kpi_first_answer_alert kpi_first_answer_alert "KPI_FIRST_ANSWER_ALERT" :
+			bool, some into kpi_first_answer_list kpi_first_answer_list
+			"KPI_FIRST_ANSWER_LIST" : ::serde_json::Value, some into
+			kpi_first_answer_text kpi_first_answer_text "KPI_FIRST_ANSWER_TEXT" : String,
+			some into kpi_further_answer_time kpi_further_answer_time
+			"KPI_FURTHER_ANSWER_TIME" : i64, some into kpi_further_answer_alert
+			kpi_further_answer_alert "KPI_FURTHER_ANSWER_ALERT" : bool, some into
+			kpi_further_answer_list kpi_further_answer_list "KPI_FURTHER_ANSWER_LIST" :
+			::serde_json::Value, some into kpi_further_answer_text
+			kpi_further_answer_text "KPI_FURTHER_ANSWER_TEXT" : String, some into
+			kpi_check_operator_activity kpi_check_operator_activity
+			"KPI_CHECK_OPERATOR_ACTIVITY" : bool, some into use_welcome_form
+			use_welcome_form "USE_WELCOME_FORM" : bool, some into welcome_form_id
+			welcome_form_id "WELCOME_FORM_ID" : i64, some into welcome_form_delay
+			welcome_form_delay "WELCOME_FORM_DELAY" : bool, some into confirm_close
+			confirm_close "CONFIRM_CLOSE" : bool, some into
+			ignore_welcome_form_responsible ignore_welcome_form_responsible
+			"IGNORE_WELCOME_FORM_RESPONSIBLE" : bool, }
+		);
+		params_impls!(
+			Params { opt exact "LINE_NAME" line_name, opt_yn exact "ACTIVE" active, opt
+			exact "QUEUE" queue, opt exact "QUEUE_TYPE" queue_type, opt exact
+			"QUEUE_TIME" queue_time, opt exact "NO_ANSWER_TIME" no_answer_time, opt_yn
+			exact "WELCOME_MESSAGE" welcome_message, opt exact "WELCOME_MESSAGE_TEXT"
+			welcome_message_text, opt_yn exact "WORKTIME_ENABLE" worktime_enable, opt
+			exact "WORKTIME_FROM" worktime_from, opt exact "WORKTIME_TO" worktime_to, opt
+			exact "WORKTIME_TIMEZONE" worktime_timezone, opt_yn exact "CRM" crm, opt
+			exact "CRM_CREATE" crm_create, opt_yn exact "VOTE_MESSAGE" vote_message, opt
+			exact "LANGUAGE_ID" language_id, opt exact "CRM_CREATE_SECOND"
+			crm_create_second, opt_yn exact "CRM_CREATE_THIRD" crm_create_third, opt_yn
+			exact "CRM_CHAT_TRACKER" crm_chat_tracker, opt_yn exact "CRM_FORWARD"
+			crm_forward, opt_yn exact "CRM_TRANSFER_CHANGE" crm_transfer_change, opt
+			exact "CRM_SOURCE" crm_source, opt exact "MAX_CHAT" max_chat, opt exact
+			"TYPE_MAX_CHAT" type_max_chat, opt_yn exact "CATEGORY_ENABLE"
+			category_enable, opt exact "CATEGORY_ID" category_id, opt exact
+			"SESSION_PRIORITY" session_priority, opt_yn exact "WELCOME_BOT_ENABLE"
+			welcome_bot_enable, opt exact "WELCOME_BOT_JOIN" welcome_bot_join, opt exact
+			"WELCOME_BOT_ID" welcome_bot_id, opt exact "WELCOME_BOT_TIME"
+			welcome_bot_time, opt exact "WELCOME_BOT_LEFT" welcome_bot_left, opt_yn exact
+			"CHECK_AVAILABLE" check_available, opt_yn exact "WATCH_TYPING" watch_typing,
+			opt_yn exact "SEND_WELCOME_EACH_SESSION" send_welcome_each_session, opt exact
+			"OPERATOR_DATA" operator_data, opt exact "DEFAULT_OPERATOR_DATA"
+			default_operator_data, opt exact "NO_ANSWER_RULE" no_answer_rule, opt exact
+			"NO_ANSWER_FORM_ID" no_answer_form_id, opt exact "NO_ANSWER_BOT_ID"
+			no_answer_bot_id, opt exact "NO_ANSWER_TEXT" no_answer_text, opt exact
+			"WORKTIME_DAYOFF" worktime_dayoff, opt exact "WORKTIME_HOLIDAYS"
+			worktime_holidays, opt exact "WORKTIME_DAYOFF_RULE" worktime_dayoff_rule, opt
+			exact "WORKTIME_DAYOFF_FORM_ID" worktime_dayoff_form_id, opt exact
+			"WORKTIME_DAYOFF_BOT_ID" worktime_dayoff_bot_id, opt exact
+			"WORKTIME_DAYOFF_TEXT" worktime_dayoff_text, opt exact "CLOSE_RULE"
+			close_rule, opt exact "CLOSE_FORM_ID" close_form_id, opt exact "CLOSE_BOT_ID"
+			close_bot_id, opt exact "CLOSE_TEXT" close_text, opt exact "VOTE_TIME_LIMIT"
+			vote_time_limit, opt_yn exact "VOTE_CLOSING_DELAY" vote_closing_delay, opt_yn
+			exact "VOTE_BEFORE_FINISH" vote_before_finish, opt exact
+			"VOTE_MESSAGE_1_TEXT" vote_message_1_text, opt exact "VOTE_MESSAGE_1_LIKE"
+			vote_message_1_like, opt exact "VOTE_MESSAGE_1_DISLIKE"
+			vote_message_1_dislike, opt exact "VOTE_MESSAGE_2_TEXT" vote_message_2_text,
+			opt exact "VOTE_MESSAGE_2_LIKE" vote_message_2_like, opt exact
+			"VOTE_MESSAGE_2_DISLIKE" vote_message_2_dislike, opt exact "AUTO_CLOSE_RULE"
+			auto_close_rule, opt exact "FULL_CLOSE_TIME" full_close_time, opt exact
+			"AUTO_CLOSE_TIME" auto_close_time, opt exact "AUTO_CLOSE_FORM_ID"
+			auto_close_form_id, opt exact "AUTO_CLOSE_BOT_ID" auto_close_bot_id, opt
+			exact "AUTO_CLOSE_TEXT" auto_close_text, opt exact "AUTO_EXPIRE_TIME"
+			auto_expire_time, opt_yn exact "TEMPORARY" temporary, opt exact
+			"QUICK_ANSWERS_IBLOCK_ID" quick_answers_iblock_id, opt exact
+			"KPI_FIRST_ANSWER_TIME" kpi_first_answer_time, opt_yn exact
+			"KPI_FIRST_ANSWER_ALERT" kpi_first_answer_alert, opt exact
+			"KPI_FIRST_ANSWER_LIST" kpi_first_answer_list, opt exact
+			"KPI_FIRST_ANSWER_TEXT" kpi_first_answer_text, opt exact
+			"KPI_FURTHER_ANSWER_TIME" kpi_further_answer_time, opt_yn exact
+			"KPI_FURTHER_ANSWER_ALERT" kpi_further_answer_alert, opt exact
+			"KPI_FURTHER_ANSWER_LIST" kpi_further_answer_list, opt exact
+			"KPI_FURTHER_ANSWER_TEXT" kpi_further_answer_text, opt_yn exact
+			"KPI_CHECK_OPERATOR_ACTIVITY" kpi_check_operator_activity, opt_yn exact
+			"USE_WELCOME_FORM" use_welcome_form, opt exact "WELCOME_FORM_ID"
+			welcome_form_id, opt_yn exact "WELCOME_FORM_DELAY" welcome_form_delay, opt_yn
+			exact "CONFIRM_CLOSE" confirm_close, opt_yn exact
+			"IGNORE_WELCOME_FORM_RESPONSIBLE" ignore_welcome_form_responsible, }
+		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Update, "imopenlines.config.update", V2, false);
@@ -4000,30 +3473,9 @@ pub mod crm {
 				CrmEntityType { Lead = "lead", Deal = "deal", Company = "company",
 				Contact = "contact" }
 			);
-			/// The object `result` of `imopenlines.crm.chat.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/chats/imopenlines-crm-chat-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Item {
-				/// `CHAT_ID`: `string`.
-				pub chat_id: Option<String>,
-				/// `CONNECTOR_ID`: `string`.
-				pub connector_id: Option<String>,
-				/// `CONNECTOR_TITLE`: `string`.
-				pub connector_title: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Item { opt field "CHAT_ID" chat_id, opt field "CONNECTOR_ID"
-				connector_id, opt field "CONNECTOR_TITLE" connector_title, }
-				fits["CHAT_ID", "CONNECTOR_ID", "CONNECTOR_TITLE"] []
-			);
 			/// The `result` of the call: `array`.
-			pub type Output = crate::List<Item>;
+			pub type Output = crate::List<crate::entities::ImopenlinesCrmChat>;
 			method!(super::Get, "imopenlines.crm.chat.get", V2, true);
-			deserialize_via_from_value!(Item);
 		}
 		/// Types of [`imopenlines.crm.chat.getLastId`](struct@GetLastId).
 		pub mod get_last_id {
@@ -4459,261 +3911,9 @@ pub mod dialog {
 			Error { ImNotInstalled = "IM_NOT_INSTALLED", AccessError = "ACCESS_ERROR" }
 		);
 		error_code!(Error);
-		/// The object `result.restrictions` of `imopenlines.dialog.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputRestrictions {
-			/// `avatar`: `boolean`.
-			pub avatar: Option<bool>,
-			/// `rename`: `boolean`.
-			pub rename: Option<bool>,
-			/// `extend`: `boolean`.
-			pub extend: Option<bool>,
-			/// `call`: `boolean`.
-			pub call: Option<bool>,
-			/// `mute`: `boolean`.
-			pub mute: Option<bool>,
-			/// `leave`: `boolean`.
-			pub leave: Option<bool>,
-			/// `leave_owner`: `boolean`.
-			pub leave_owner: Option<bool>,
-			/// `send`: `boolean`.
-			pub send: Option<bool>,
-			/// `user_list`: `boolean`.
-			pub user_list: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputRestrictions { opt field "avatar" avatar, opt field "rename" rename,
-			opt field "extend" extend, opt field "call" call, opt field "mute" mute, opt
-			field "leave" leave, opt field "leave_owner" leave_owner, opt field "send"
-			send, opt field "user_list" user_list, }
-		);
-		/// The object `result.entity_link` of `imopenlines.dialog.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputEntityLink {
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `url`: `string`.
-			pub url: Option<String>,
-			/// `id`: `string`.
-			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputEntityLink { opt field "type" type_, opt field "url" url, opt field
-			"id" id, }
-		);
-		/// The object `result.permissions` of `imopenlines.dialog.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputPermissions {
-			/// `manage_users_add`: `string`.
-			pub manage_users_add: Option<String>,
-			/// `manage_users_delete`: `string`.
-			pub manage_users_delete: Option<String>,
-			/// `manage_ui`: `string`.
-			pub manage_ui: Option<String>,
-			/// `manage_settings`: `string`.
-			pub manage_settings: Option<String>,
-			/// `manage_messages`: `string`.
-			pub manage_messages: Option<String>,
-			/// `can_post`: `string`.
-			pub can_post: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputPermissions { opt field "manage_users_add" manage_users_add, opt field
-			"manage_users_delete" manage_users_delete, opt field "manage_ui" manage_ui,
-			opt field "manage_settings" manage_settings, opt field "manage_messages"
-			manage_messages, opt field "can_post" can_post, }
-		);
-		/// The object `result.readed_list` of `imopenlines.dialog.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputReadedList {
-			/// `user_id`: `integer`.
-			pub user_id: Option<i64>,
-			/// `user_name`: `string`.
-			pub user_name: Option<String>,
-			/// `message_id`: `integer`.
-			pub message_id: Option<i64>,
-			/// `date`: `datetime`.
-			pub date: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputReadedList { opt field "user_id" user_id, opt field "user_name"
-			user_name, opt field "message_id" message_id, opt field "date" date, }
-		);
-		/// The object `result.last_message_views.first_viewers` of `imopenlines.dialog.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputLastMessageViewsFirstViewers {
-			/// `user_id`: `integer`.
-			pub user_id: Option<i64>,
-			/// `user_name`: `string`.
-			pub user_name: Option<String>,
-			/// `date`: `datetime`.
-			pub date: Option<::bitrix24_runtime::DateTime>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputLastMessageViewsFirstViewers { opt field "user_id" user_id, opt field
-			"user_name" user_name, opt field "date" date, }
-		);
-		/// The object `result.last_message_views` of `imopenlines.dialog.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputLastMessageViews {
-			/// `message_id`: `integer`.
-			pub message_id: Option<i64>,
-			/// `first_viewers`: `array`.
-			pub first_viewers: Vec<OutputLastMessageViewsFirstViewers>,
-			/// `count_of_viewers`: `integer`.
-			pub count_of_viewers: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputLastMessageViews { opt field "message_id" message_id, req field
-			"first_viewers" first_viewers, opt field "count_of_viewers" count_of_viewers,
-			}
-		);
-		/// The object `result` of `imopenlines.dialog.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `id`: `integer`.
-			pub id: Option<i64>,
-			/// `parent_chat_id`: `integer`.
-			pub parent_chat_id: Option<i64>,
-			/// `parent_message_id`: `integer`.
-			pub parent_message_id: Option<i64>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `description`: `string`.
-			pub description: Option<String>,
-			/// `owner`: `integer`.
-			pub owner: Option<i64>,
-			/// `extranet`: `boolean`.
-			pub extranet: Option<bool>,
-			/// `avatar`: `string`.
-			pub avatar: Option<String>,
-			/// `color`: `string`.
-			pub color: Option<String>,
-			/// `dialog_id`: `string`.
-			pub dialog_id: Option<String>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `counter`: `integer`.
-			pub counter: Option<i64>,
-			/// `user_counter`: `integer`.
-			pub user_counter: Option<i64>,
-			/// `message_count`: `integer`.
-			pub message_count: Option<i64>,
-			/// `unread_id`: `integer`.
-			pub unread_id: Option<i64>,
-			/// `restrictions`: `object`.
-			pub restrictions: Option<OutputRestrictions>,
-			/// `last_message_id`: `integer`.
-			pub last_message_id: Option<i64>,
-			/// `last_id`: `integer`.
-			pub last_id: Option<i64>,
-			/// `marked_id`: `integer`.
-			pub marked_id: Option<i64>,
-			/// `disk_folder_id`: `integer`.
-			pub disk_folder_id: Option<i64>,
-			/// `entity_type`: `string`.
-			pub entity_type: Option<String>,
-			/// `entity_id`: `string`.
-			pub entity_id: Option<String>,
-			/// `entity_data_1`: `string`.
-			pub entity_data_1: Option<String>,
-			/// `entity_data_2`: `string`.
-			pub entity_data_2: Option<String>,
-			/// `entity_data_3`: `string`.
-			pub entity_data_3: Option<String>,
-			/// `mute_list`: `array`.
-			pub mute_list: Vec<::serde_json::Value>,
-			/// `date_create`: `datetime`.
-			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `message_type`: `string`.
-			pub message_type: Option<String>,
-			/// `public`: `string`.
-			pub public: Option<String>,
-			/// `role`: `string`.
-			pub role: Option<String>,
-			/// `entity_link`: `object`.
-			pub entity_link: Option<OutputEntityLink>,
-			/// `text_field_enabled`: `boolean`.
-			pub text_field_enabled: Option<bool>,
-			/// `background_id`: `integer`.
-			pub background_id: Option<i64>,
-			/// `permissions`: `object`.
-			pub permissions: Option<OutputPermissions>,
-			/// `is_new`: `boolean`.
-			pub is_new: Option<bool>,
-			/// `readed_list`: `array`.
-			pub readed_list: Vec<OutputReadedList>,
-			/// `manager_list`: `array`.
-			pub manager_list: Vec<::serde_json::Value>,
-			/// `last_message_views`: `object`.
-			pub last_message_views: Option<OutputLastMessageViews>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "id" id, opt field "parent_chat_id" parent_chat_id, opt
-			field "parent_message_id" parent_message_id, opt field "name" name, opt field
-			"description" description, opt field "owner" owner, opt field "extranet"
-			extranet, opt field "avatar" avatar, opt field "color" color, opt field
-			"dialog_id" dialog_id, opt field "type" type_, opt field "counter" counter,
-			opt field "user_counter" user_counter, opt field "message_count"
-			message_count, opt field "unread_id" unread_id, opt field "restrictions"
-			restrictions, opt field "last_message_id" last_message_id, opt field
-			"last_id" last_id, opt field "marked_id" marked_id, opt field
-			"disk_folder_id" disk_folder_id, opt field "entity_type" entity_type, opt
-			field "entity_id" entity_id, opt field "entity_data_1" entity_data_1, opt
-			field "entity_data_2" entity_data_2, opt field "entity_data_3" entity_data_3,
-			req field "mute_list" mute_list, opt field "date_create" date_create, opt
-			field "message_type" message_type, opt field "public" public, opt field
-			"role" role, opt field "entity_link" entity_link, opt field
-			"text_field_enabled" text_field_enabled, opt field "background_id"
-			background_id, opt field "permissions" permissions, opt field "is_new"
-			is_new, req field "readed_list" readed_list, req field "manager_list"
-			manager_list, opt field "last_message_views" last_message_views, } fits["id",
-			"parent_chat_id", "parent_message_id", "name", "description", "owner",
-			"extranet", "avatar", "color", "dialog_id", "type", "counter",
-			"user_counter", "message_count", "unread_id", "restrictions",
-			"last_message_id", "last_id", "marked_id", "disk_folder_id", "entity_type",
-			"entity_id", "entity_data_1", "entity_data_2", "entity_data_3", "mute_list",
-			"date_create", "message_type", "public", "role", "entity_link",
-			"text_field_enabled", "background_id", "permissions", "is_new",
-			"readed_list", "manager_list", "last_message_views"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::ImopenlinesDialog;
 		method!(super::Get, "imopenlines.dialog.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 }
 /// The payload types of this scope's events: the `data` each event sends.
@@ -7777,27 +6977,9 @@ pub mod revision {
 	pub mod get {
 		/// Error codes of `imopenlines.revision.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result` of `imopenlines.revision.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-revision-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `rest`: `integer`.
-			pub rest: Option<i64>,
-			/// `web`: `integer`.
-			pub web: Option<i64>,
-			/// `mobile`: `integer`.
-			pub mobile: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "rest" rest, opt field "web" web, opt field "mobile"
-			mobile, } fits["rest", "web", "mobile"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::ImopenlinesRevision;
 		method!(super::Get, "imopenlines.revision.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 }
 /// Methods under `session`.
@@ -8019,429 +7201,9 @@ pub mod session {
 				= "INVALID_SESSION_ID", AccessDenied = "ACCESS_DENIED" }
 			);
 			error_code!(Error);
-			/// The object `result.message.<messageId>` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputMessageMessageId {
-				/// `id`: `string`.
-				pub id: Option<String>,
-				/// `chatid`: `string`.
-				pub chatid: Option<String>,
-				/// `senderid`: `string`.
-				pub senderid: Option<String>,
-				/// `recipientid`: `string`.
-				pub recipientid: Option<String>,
-				/// `date`: `datetime`.
-				pub date: Option<::bitrix24_runtime::DateTime>,
-				/// `text`: `string`.
-				pub text: Option<String>,
-				/// `textlegacy`: `string`.
-				pub textlegacy: Option<String>,
-				/// `params`: `object`.
-				pub params: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputMessageMessageId { opt field "id" id, opt field "chatid" chatid,
-				opt field "senderid" senderid, opt field "recipientid" recipientid, opt
-				field "date" date, opt field "text" text, opt field "textlegacy"
-				textlegacy, req field "params" params, }
-			);
-			/// The object `result.message` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputMessage {
-				/// `<messageId>`: `object`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub message_id: ::std::collections::BTreeMap<
-					String,
-					OutputMessageMessageId,
-				>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputMessage { rest pattern "*" message_id, });
-			/// The object `result.usersMessage` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUsersMessage {
-				/// `chat<chatId>`: `array`.
-				///
-				/// Stands for every key matching `chat*`: one entry per key.
-				pub chat_chat_id: ::std::collections::BTreeMap<
-					String,
-					Vec<::serde_json::Value>,
-				>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputUsersMessage { rest pattern "chat*" chat_chat_id, });
-			/// The object `result.users.<userId>` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUsersUserId {
-				/// `id`: `string`.
-				pub id: Option<String>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `firstName`: `string`.
-				pub first_name: Option<String>,
-				/// `lastName`: `string`.
-				pub last_name: Option<String>,
-				/// `workPosition`: `string`.
-				pub work_position: Option<String>,
-				/// `avatar`: `string`.
-				pub avatar: Option<String>,
-				/// `avatarId`: `integer`.
-				pub avatar_id: Option<i64>,
-				/// `gender`: `string`.
-				pub gender: Option<String>,
-				/// `extranet`: `boolean`.
-				pub extranet: Option<bool>,
-				/// `connector`: `boolean`.
-				pub connector: Option<bool>,
-				/// `profile`: `string`.
-				pub profile: Option<String>,
-				/// `externalAuthId`: `string`.
-				pub external_auth_id: Option<String>,
-				/// `status`: `string`.
-				pub status: Option<String>,
-				/// `lastActivityDate`: `datetime`.
-				pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
-				/// `departments`: `array`.
-				pub departments: Vec<::serde_json::Value>,
-				/// `type`: `string`.
-				pub type_: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputUsersUserId { opt field "id" id, opt field "name" name, opt field
-				"firstName" first_name, opt field "lastName" last_name, opt field
-				"workPosition" work_position, opt field "avatar" avatar, opt field
-				"avatarId" avatar_id, opt field "gender" gender, opt field "extranet"
-				extranet, opt field "connector" connector, opt field "profile" profile,
-				opt field "externalAuthId" external_auth_id, opt field "status" status,
-				opt field "lastActivityDate" last_activity_date, req field "departments"
-				departments, opt field "type" type_, }
-			);
-			/// The object `result.users` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUsers {
-				/// `<userId>`: `object`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub user_id: ::std::collections::BTreeMap<String, OutputUsersUserId>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputUsers { rest pattern "*" user_id, });
-			/// The object `result.openlines` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputOpenlines {
-				/// `canvoteashead`: `object`.
-				pub canvoteashead: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputOpenlines { req field "canvoteashead" canvoteashead, });
-			/// The object `result.userInGroup.<departmentId>` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUserInGroupDepartmentId {
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `users`: `array`.
-				pub users: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputUserInGroupDepartmentId { opt field "id" id, req field "users"
-				users, }
-			);
-			/// The object `result.userInGroup` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUserInGroup {
-				/// `<departmentId>`: `object`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub department_id: ::std::collections::BTreeMap<
-					String,
-					OutputUserInGroupDepartmentId,
-				>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputUserInGroup { rest pattern "*" department_id, });
-			/// The object `result.chat.<chatId>` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputChatChatId {
-				/// `id`: `string`.
-				pub id: Option<String>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `owner`: `string`.
-				pub owner: Option<String>,
-				/// `entityType`: `string`.
-				pub entity_type: Option<String>,
-				/// `entityId`: `string`.
-				pub entity_id: Option<String>,
-				/// `entityData1`: `string`.
-				pub entity_data1: Option<String>,
-				/// `entityData2`: `string`.
-				pub entity_data2: Option<String>,
-				/// `entityData3`: `string`.
-				pub entity_data3: Option<String>,
-				/// `messageCount`: `integer`.
-				pub message_count: Option<i64>,
-				/// `public`: `string`.
-				pub public: Option<String>,
-				/// `muteList`: `object`.
-				pub mute_list: ::serde_json::Value,
-				/// `managerList`: `array`.
-				pub manager_list: Vec<::serde_json::Value>,
-				/// `dateCreate`: `datetime`.
-				pub date_create: Option<::bitrix24_runtime::DateTime>,
-				/// `type`: `string`.
-				pub type_: Option<String>,
-				/// `entityLink`: `object`.
-				pub entity_link: ::serde_json::Value,
-				/// `permissions`: `object`.
-				pub permissions: ::serde_json::Value,
-				/// `textFieldEnabled`: `boolean`.
-				pub text_field_enabled: Option<bool>,
-				/// `backgroundId`: `integer`.
-				pub background_id: Option<i64>,
-				/// `messageType`: `string`.
-				pub message_type: Option<String>,
-				/// `isNew`: `boolean`.
-				pub is_new: Option<bool>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputChatChatId { opt field "id" id, opt field "name" name, opt field
-				"owner" owner, opt field "entityType" entity_type, opt field "entityId"
-				entity_id, opt field "entityData1" entity_data1, opt field "entityData2"
-				entity_data2, opt field "entityData3" entity_data3, opt field
-				"messageCount" message_count, opt field "public" public, req field
-				"muteList" mute_list, req field "managerList" manager_list, opt field
-				"dateCreate" date_create, opt field "type" type_, req field "entityLink"
-				entity_link, req field "permissions" permissions, opt field
-				"textFieldEnabled" text_field_enabled, opt field "backgroundId"
-				background_id, opt field "messageType" message_type, opt field "isNew"
-				is_new, }
-			);
-			/// The object `result.chat` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputChat {
-				/// `<chatId>`: `object`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub chat_id: ::std::collections::BTreeMap<String, OutputChatChatId>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputChat { rest pattern "*" chat_id, });
-			/// The object `result.userBlockChat` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUserBlockChat {
-				/// `<chatId>`: `object`.
-				///
-				/// Values: `true`, `false`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub chat_id: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputUserBlockChat { rest pattern "*" chat_id, });
-			/// The object `result.userInChat` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUserInChat {
-				/// `<chatId>`: `array`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub chat_id: ::std::collections::BTreeMap<
-					String,
-					Vec<::serde_json::Value>,
-				>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputUserInChat { rest pattern "*" chat_id, });
-			/// The object `result.files.<fileId>` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputFilesFileId {
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `chatid`: `integer`.
-				pub chatid: Option<i64>,
-				/// `date`: `datetime`.
-				pub date: Option<::bitrix24_runtime::DateTime>,
-				/// `type`: `string`.
-				pub type_: Option<String>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `extension`: `string`.
-				pub extension: Option<String>,
-				/// `size`: `integer`.
-				pub size: Option<i64>,
-				/// `image`: `object`.
-				pub image: ::serde_json::Value,
-				/// `status`: `string`.
-				pub status: Option<String>,
-				/// `progress`: `integer`.
-				pub progress: Option<i64>,
-				/// `authorid`: `integer`.
-				pub authorid: Option<i64>,
-				/// `authorname`: `string`.
-				pub authorname: Option<String>,
-				/// `urlpreview`: `string`.
-				pub urlpreview: Option<String>,
-				/// `urlshow`: `string`.
-				pub urlshow: Option<String>,
-				/// `urldownload`: `string`.
-				pub urldownload: Option<String>,
-				/// `viewerattrs`: `object`.
-				pub viewerattrs: ::serde_json::Value,
-				/// `mediaurl`: `string`.
-				pub mediaurl: Option<String>,
-				/// `istranscribable`: `boolean`.
-				pub istranscribable: Option<bool>,
-				/// `isvideonote`: `boolean`.
-				pub isvideonote: Option<bool>,
-				/// `isvoicenote`: `boolean`.
-				pub isvoicenote: Option<bool>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputFilesFileId { opt field "id" id, opt field "chatid" chatid, opt
-				field "date" date, opt field "type" type_, opt field "name" name, opt
-				field "extension" extension, opt field "size" size, req field "image"
-				image, opt field "status" status, opt field "progress" progress, opt
-				field "authorid" authorid, opt field "authorname" authorname, opt field
-				"urlpreview" urlpreview, opt field "urlshow" urlshow, opt field
-				"urldownload" urldownload, req field "viewerattrs" viewerattrs, opt field
-				"mediaurl" mediaurl, opt field "istranscribable" istranscribable, opt
-				field "isvideonote" isvideonote, opt field "isvoicenote" isvoicenote, }
-			);
-			/// The object `result.files` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputFiles {
-				/// `<fileId>`: `object`.
-				///
-				/// Stands for every key matching `*`: one entry per key.
-				pub file_id: ::std::collections::BTreeMap<String, OutputFilesFileId>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(OutputFiles { rest pattern "*" file_id, });
-			/// The object `result` of `imopenlines.session.history.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `chatId`: `integer`.
-				pub chat_id: Option<i64>,
-				/// `canJoin`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub can_join: Option<bool>,
-				/// `canVoteHead`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub can_vote_head: Option<bool>,
-				/// `sessionId`: `integer`.
-				pub session_id: Option<i64>,
-				/// `sessionVoteHead`: `integer`.
-				pub session_vote_head: Option<i64>,
-				/// `sessionCommentHead`: `string`.
-				pub session_comment_head: Option<String>,
-				/// `userId`: `string`.
-				pub user_id: Option<String>,
-				/// `message`: `object`.
-				pub message: Option<OutputMessage>,
-				/// `usersMessage`: `object`.
-				pub users_message: Option<OutputUsersMessage>,
-				/// `users`: `object`.
-				pub users: Option<OutputUsers>,
-				/// `openlines`: `object`.
-				pub openlines: Option<OutputOpenlines>,
-				/// `userInGroup`: `object`.
-				pub user_in_group: Option<OutputUserInGroup>,
-				/// `woUserInGroup`: `array`.
-				pub wo_user_in_group: Vec<::serde_json::Value>,
-				/// `chat`: `object`.
-				pub chat: Option<OutputChat>,
-				/// `userBlockChat`: `object`.
-				pub user_block_chat: Option<OutputUserBlockChat>,
-				/// `userInChat`: `object`.
-				pub user_in_chat: Option<OutputUserInChat>,
-				/// `files`: `object`.
-				pub files: Option<OutputFiles>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "chatId" chat_id, opt_yn field "canJoin" can_join,
-				opt_yn field "canVoteHead" can_vote_head, opt field "sessionId"
-				session_id, opt field "sessionVoteHead" session_vote_head, opt field
-				"sessionCommentHead" session_comment_head, opt field "userId" user_id,
-				opt field "message" message, opt field "usersMessage" users_message, opt
-				field "users" users, opt field "openlines" openlines, opt field
-				"userInGroup" user_in_group, req field "woUserInGroup" wo_user_in_group,
-				opt field "chat" chat, opt field "userBlockChat" user_block_chat, opt
-				field "userInChat" user_in_chat, opt field "files" files, }
-				fits["chatId", "canJoin", "canVoteHead", "sessionId", "sessionVoteHead",
-				"sessionCommentHead", "userId", "message", "usersMessage", "users",
-				"openlines", "userInGroup", "woUserInGroup", "chat", "userBlockChat",
-				"userInChat", "files"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::ImopenlinesSessionHistory;
 			method!(super::Get, "imopenlines.session.history.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 	}
 	/// Types of [`imopenlines.session.intercept`](struct@Intercept).

@@ -9,7 +9,7 @@ pub mod blogcomment {
 	///
 	/// Required: `POST_ID`, `TEXT`. Optional: `FILES`, `USER_ID`.
 	///
-	/// Result: `integer` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
+	/// Result: `integer` ([`add::Output`]). Errors: 6 errors without a code ([`add::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Add {
@@ -50,7 +50,7 @@ pub mod blogcomment {
 	///
 	/// Required: `COMMENT_ID`. Optional: `USER_ID`.
 	///
-	/// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+	/// Result: `boolean` ([`delete::Output`]). Errors: 4 errors without a code ([`delete::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Delete {
@@ -79,7 +79,7 @@ pub mod blogcomment {
 	pub mod add {
 		/// Error codes of `log.blogcomment.add`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `No blog module installed` (no status), `No post found` (no status), `No blog found` (no status), `Duplicate comment` (no status), `No permissions` (no status), `Blog comment hasn't been added` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `integer`.
 		pub type Output = ::bitrix24_runtime::lenient::Int;
@@ -89,7 +89,7 @@ pub mod blogcomment {
 	pub mod delete {
 		/// Error codes of `log.blogcomment.delete`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Wrong comment ID` (no status), `Blog module not installed` (no status), `No delete perms` (no status), `No comment found` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -381,7 +381,7 @@ pub mod blogpost {
 	///
 	/// Required: none. Optional: `POST_ID`, `LOG_RIGHTS`, `LOG_DATE_FROM`, `LOG_DATE_TO`, `FIRST_ID`, `LAST_ID`, `LIMIT`, `start`.
 	///
-	/// Result: `array` ([`get::Output`]). Errors: none documented ([`get::Error`]).
+	/// Result: `object[]` ([`get::Output`]). Errors: none documented ([`get::Error`]).
 	///
 	/// A paged list (`start`, `next`, `total`).
 	#[derive(Debug, Clone, Default)]
@@ -434,7 +434,7 @@ pub mod blogpost {
 	///
 	/// Required: `POST_ID`, `DEST`. Optional: `USER_ID`.
 	///
-	/// Result: `boolean` ([`share::Output`]). Errors: one error without a code ([`share::Error`]).
+	/// Result: `boolean` ([`share::Output`]). Errors: 5 errors without a code ([`share::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Share {
@@ -549,7 +549,7 @@ pub mod blogpost {
 	pub mod add {
 		/// Error codes of `log.blogpost.add`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Cannot add blog post` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -600,15 +600,1118 @@ pub mod blogpost {
 	pub mod get {
 		/// Error codes of `log.blogpost.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The `result` of the call: `array`.
-		pub type Output = crate::List<::serde_json::Value>;
+		/// The object `result.UF_BLOG_POST_DOC.SETTINGS` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostDocSettings {
+			/// `SIZE`: `integer`, example only.
+			pub size: Option<i64>,
+			/// `LIST_WIDTH`: `integer`, example only.
+			pub list_width: Option<i64>,
+			/// `LIST_HEIGHT`: `integer`, example only.
+			pub list_height: Option<i64>,
+			/// `MAX_SHOW_SIZE`: `integer`, example only.
+			pub max_show_size: Option<i64>,
+			/// `MAX_ALLOWED_SIZE`: `integer`, example only.
+			pub max_allowed_size: Option<i64>,
+			/// `EXTENSIONS`: `array`, example only.
+			pub extensions: Vec<::serde_json::Value>,
+			/// `TARGET_BLANK`: `string`, example only.
+			pub target_blank: Option<String>,
+			/// `DEFAULT_VIEW`: `any`, example only.
+			pub default_view: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostDocSettings { opt soft "SIZE" size, opt soft "LIST_WIDTH"
+			list_width, opt soft "LIST_HEIGHT" list_height, opt soft "MAX_SHOW_SIZE"
+			max_show_size, opt soft "MAX_ALLOWED_SIZE" max_allowed_size, req soft
+			"EXTENSIONS" extensions, opt soft "TARGET_BLANK" target_blank, req soft
+			"DEFAULT_VIEW" default_view, }
+		);
+		/// The object `result.UF_BLOG_POST_DOC.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostDocUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `EDIT_CALLBACK`: `string[]`, example only.
+			pub edit_callback: Vec<String>,
+			/// `VIEW_CALLBACK`: `string[]`, example only.
+			pub view_callback: Vec<String>,
+			/// `USE_FIELD_COMPONENT`: `boolean`, example only.
+			pub use_field_component: Option<bool>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostDocUserType { opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"CLASS_NAME" class_name, req soft "EDIT_CALLBACK" edit_callback, req soft
+			"VIEW_CALLBACK" view_callback, opt soft "USE_FIELD_COMPONENT"
+			use_field_component, opt soft "DESCRIPTION" description, opt soft "BASE_TYPE"
+			base_type, }
+		);
+		/// The object `result.UF_BLOG_POST_DOC` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostDoc {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `object`, example only.
+			pub settings: Option<ItemUfBlogPostDocSettings>,
+			/// `EDIT_FORM_LABEL`: `any`, example only.
+			pub edit_form_label: ::serde_json::Value,
+			/// `LIST_COLUMN_LABEL`: `any`, example only.
+			pub list_column_label: ::serde_json::Value,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfBlogPostDocUserType>,
+			/// `VALUE`: `boolean`, example only.
+			pub value: Option<bool>,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostDoc { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, opt soft "SETTINGS" settings, req soft
+			"EDIT_FORM_LABEL" edit_form_label, req soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, opt soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_BLOG_POST_URL_PRV.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostUrlPrvUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostUrlPrvUserType { opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"CLASS_NAME" class_name, opt soft "DESCRIPTION" description, opt soft
+			"BASE_TYPE" base_type, }
+		);
+		/// The object `result.UF_BLOG_POST_URL_PRV` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostUrlPrv {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `array`, example only.
+			pub settings: Vec<::serde_json::Value>,
+			/// `EDIT_FORM_LABEL`: `any`, example only.
+			pub edit_form_label: ::serde_json::Value,
+			/// `LIST_COLUMN_LABEL`: `any`, example only.
+			pub list_column_label: ::serde_json::Value,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfBlogPostUrlPrvUserType>,
+			/// `VALUE`: `any`, example only.
+			pub value: ::serde_json::Value,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostUrlPrv { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, req soft "SETTINGS" settings, req soft
+			"EDIT_FORM_LABEL" edit_form_label, req soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, req soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_GRATITUDE.SETTINGS` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfGratitudeSettings {
+			/// `SIZE`: `integer`, example only.
+			pub size: Option<i64>,
+			/// `MIN_VALUE`: `integer`, example only.
+			pub min_value: Option<i64>,
+			/// `MAX_VALUE`: `integer`, example only.
+			pub max_value: Option<i64>,
+			/// `DEFAULT_VALUE`: `any`, example only.
+			pub default_value: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfGratitudeSettings { opt soft "SIZE" size, opt soft "MIN_VALUE"
+			min_value, opt soft "MAX_VALUE" max_value, req soft "DEFAULT_VALUE"
+			default_value, }
+		);
+		/// The object `result.UF_GRATITUDE.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfGratitudeUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `EDIT_CALLBACK`: `string[]`, example only.
+			pub edit_callback: Vec<String>,
+			/// `VIEW_CALLBACK`: `string[]`, example only.
+			pub view_callback: Vec<String>,
+			/// `USE_FIELD_COMPONENT`: `boolean`, example only.
+			pub use_field_component: Option<bool>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfGratitudeUserType { opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"CLASS_NAME" class_name, req soft "EDIT_CALLBACK" edit_callback, req soft
+			"VIEW_CALLBACK" view_callback, opt soft "USE_FIELD_COMPONENT"
+			use_field_component, opt soft "DESCRIPTION" description, opt soft "BASE_TYPE"
+			base_type, }
+		);
+		/// The object `result.UF_GRATITUDE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfGratitude {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `object`, example only.
+			pub settings: Option<ItemUfGratitudeSettings>,
+			/// `EDIT_FORM_LABEL`: `any`, example only.
+			pub edit_form_label: ::serde_json::Value,
+			/// `LIST_COLUMN_LABEL`: `any`, example only.
+			pub list_column_label: ::serde_json::Value,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfGratitudeUserType>,
+			/// `VALUE`: `any`, example only.
+			pub value: ::serde_json::Value,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfGratitude { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt soft
+			"FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, opt soft "SETTINGS" settings, req soft
+			"EDIT_FORM_LABEL" edit_form_label, req soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, req soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_BLOG_POST_FILE.SETTINGS` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostFileSettings {
+			/// `IBLOCK_ID`: `any`, example only.
+			pub iblock_id: ::serde_json::Value,
+			/// `SECTION_ID`: `any`, example only.
+			pub section_id: ::serde_json::Value,
+			/// `UF_TO_SAVE_ALLOW_EDIT`: `boolean`, example only.
+			pub uf_to_save_allow_edit: Option<bool>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostFileSettings { req soft "IBLOCK_ID" iblock_id, req soft
+			"SECTION_ID" section_id, opt soft "UF_TO_SAVE_ALLOW_EDIT"
+			uf_to_save_allow_edit, }
+		);
+		/// The object `result.UF_BLOG_POST_FILE.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostFileUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// `TAG`: `string[]`, example only.
+			pub tag: Vec<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostFileUserType { opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"CLASS_NAME" class_name, opt soft "DESCRIPTION" description, opt soft
+			"BASE_TYPE" base_type, req soft "TAG" tag, }
+		);
+		/// The object `result.UF_BLOG_POST_FILE.CUSTOM_DATA` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostFileCustomData {
+			/// `PHOTO_TEMPLATE`: `string`, example only.
+			pub photo_template: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostFileCustomData { opt soft "PHOTO_TEMPLATE" photo_template, }
+		);
+		/// The object `result.UF_BLOG_POST_FILE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostFile {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `object`, example only.
+			pub settings: Option<ItemUfBlogPostFileSettings>,
+			/// `EDIT_FORM_LABEL`: `any`, example only.
+			pub edit_form_label: ::serde_json::Value,
+			/// `LIST_COLUMN_LABEL`: `any`, example only.
+			pub list_column_label: ::serde_json::Value,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfBlogPostFileUserType>,
+			/// `VALUE`: `integer[]`, example only.
+			pub value: Vec<i64>,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `string`, example only.
+			pub value_raw: Option<String>,
+			/// `CUSTOM_DATA`: `object`, example only.
+			pub custom_data: Option<ItemUfBlogPostFileCustomData>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostFile { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, opt soft "SETTINGS" settings, req soft
+			"EDIT_FORM_LABEL" edit_form_label, req soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, req soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, opt soft "VALUE_RAW"
+			value_raw, opt soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_BLOG_POST_IMPRTNT.SETTINGS` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostImprtntSettings {
+			/// `SIZE`: `integer`, example only.
+			pub size: Option<i64>,
+			/// `MIN_VALUE`: `integer`, example only.
+			pub min_value: Option<i64>,
+			/// `MAX_VALUE`: `integer`, example only.
+			pub max_value: Option<i64>,
+			/// `DEFAULT_VALUE`: `any`, example only.
+			pub default_value: ::serde_json::Value,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostImprtntSettings { opt soft "SIZE" size, opt soft "MIN_VALUE"
+			min_value, opt soft "MAX_VALUE" max_value, req soft "DEFAULT_VALUE"
+			default_value, }
+		);
+		/// The object `result.UF_BLOG_POST_IMPRTNT.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostImprtntUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `EDIT_CALLBACK`: `string[]`, example only.
+			pub edit_callback: Vec<String>,
+			/// `VIEW_CALLBACK`: `string[]`, example only.
+			pub view_callback: Vec<String>,
+			/// `USE_FIELD_COMPONENT`: `boolean`, example only.
+			pub use_field_component: Option<bool>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostImprtntUserType { opt soft "USER_TYPE_ID" user_type_id, opt
+			soft "CLASS_NAME" class_name, req soft "EDIT_CALLBACK" edit_callback, req
+			soft "VIEW_CALLBACK" view_callback, opt soft "USE_FIELD_COMPONENT"
+			use_field_component, opt soft "DESCRIPTION" description, opt soft "BASE_TYPE"
+			base_type, }
+		);
+		/// The object `result.UF_BLOG_POST_IMPRTNT` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostImprtnt {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `object`, example only.
+			pub settings: Option<ItemUfBlogPostImprtntSettings>,
+			/// `EDIT_FORM_LABEL`: `string`, example only.
+			pub edit_form_label: Option<String>,
+			/// `LIST_COLUMN_LABEL`: `string`, example only.
+			pub list_column_label: Option<String>,
+			/// `LIST_FILTER_LABEL`: `string`, example only.
+			pub list_filter_label: Option<String>,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfBlogPostImprtntUserType>,
+			/// `VALUE`: `any`, example only.
+			pub value: ::serde_json::Value,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostImprtnt { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, opt soft "SETTINGS" settings, opt soft
+			"EDIT_FORM_LABEL" edit_form_label, opt soft "LIST_COLUMN_LABEL"
+			list_column_label, opt soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, req soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_IMPRTANT_DATE_END.SETTINGS.DEFAULT_VALUE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfImprtantDateEndSettingsDefaultValue {
+			/// `TYPE`: `string`, example only.
+			pub type_: Option<String>,
+			/// `VALUE`: `string`, example only.
+			pub value: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfImprtantDateEndSettingsDefaultValue { opt soft "TYPE" type_, opt soft
+			"VALUE" value, }
+		);
+		/// The object `result.UF_IMPRTANT_DATE_END.SETTINGS` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfImprtantDateEndSettings {
+			/// `DEFAULT_VALUE`: `object`, example only.
+			pub default_value: Option<ItemUfImprtantDateEndSettingsDefaultValue>,
+			/// `USE_SECOND`: `string`, example only.
+			pub use_second: Option<String>,
+			/// `USE_TIMEZONE`: `string`, example only.
+			pub use_timezone: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfImprtantDateEndSettings { opt soft "DEFAULT_VALUE" default_value, opt
+			soft "USE_SECOND" use_second, opt soft "USE_TIMEZONE" use_timezone, }
+		);
+		/// The object `result.UF_IMPRTANT_DATE_END.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfImprtantDateEndUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `EDIT_CALLBACK`: `string[]`, example only.
+			pub edit_callback: Vec<String>,
+			/// `VIEW_CALLBACK`: `string[]`, example only.
+			pub view_callback: Vec<String>,
+			/// `USE_FIELD_COMPONENT`: `boolean`, example only.
+			pub use_field_component: Option<bool>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfImprtantDateEndUserType { opt soft "USER_TYPE_ID" user_type_id, opt
+			soft "CLASS_NAME" class_name, req soft "EDIT_CALLBACK" edit_callback, req
+			soft "VIEW_CALLBACK" view_callback, opt soft "USE_FIELD_COMPONENT"
+			use_field_component, opt soft "DESCRIPTION" description, opt soft "BASE_TYPE"
+			base_type, }
+		);
+		/// The object `result.UF_IMPRTANT_DATE_END` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfImprtantDateEnd {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `object`, example only.
+			pub settings: Option<ItemUfImprtantDateEndSettings>,
+			/// `EDIT_FORM_LABEL`: `string`, example only.
+			pub edit_form_label: Option<String>,
+			/// `LIST_COLUMN_LABEL`: `string`, example only.
+			pub list_column_label: Option<String>,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfImprtantDateEndUserType>,
+			/// `VALUE`: `string`, example only.
+			pub value: Option<String>,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfImprtantDateEnd { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, opt soft "SETTINGS" settings, opt soft
+			"EDIT_FORM_LABEL" edit_form_label, opt soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, opt soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_BLOG_POST_VOTE.SETTINGS.UNIQUE_IP_DELAY` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostVoteSettingsUniqueIpDelay {
+			/// `DELAY`: `string`, example only.
+			pub delay: Option<String>,
+			/// `DELAY_TYPE`: `string`, example only.
+			pub delay_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostVoteSettingsUniqueIpDelay { opt soft "DELAY" delay, opt soft
+			"DELAY_TYPE" delay_type, }
+		);
+		/// The object `result.UF_BLOG_POST_VOTE.SETTINGS` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostVoteSettings {
+			/// `CHANNEL_ID`: `integer`, example only.
+			pub channel_id: Option<i64>,
+			/// `UNIQUE`: `integer`, example only.
+			pub unique: Option<i64>,
+			/// `UNIQUE_IP_DELAY`: `object`, example only.
+			pub unique_ip_delay: Option<ItemUfBlogPostVoteSettingsUniqueIpDelay>,
+			/// `NOTIFY`: `string`, example only.
+			pub notify: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostVoteSettings { opt soft "CHANNEL_ID" channel_id, opt soft
+			"UNIQUE" unique, opt soft "UNIQUE_IP_DELAY" unique_ip_delay, opt soft
+			"NOTIFY" notify, }
+		);
+		/// The object `result.UF_BLOG_POST_VOTE.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostVoteUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostVoteUserType { opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"CLASS_NAME" class_name, opt soft "DESCRIPTION" description, opt soft
+			"BASE_TYPE" base_type, }
+		);
+		/// The object `result.UF_BLOG_POST_VOTE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfBlogPostVote {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `object`, example only.
+			pub settings: Option<ItemUfBlogPostVoteSettings>,
+			/// `EDIT_FORM_LABEL`: `any`, example only.
+			pub edit_form_label: ::serde_json::Value,
+			/// `LIST_COLUMN_LABEL`: `any`, example only.
+			pub list_column_label: ::serde_json::Value,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfBlogPostVoteUserType>,
+			/// `VALUE`: `any`, example only.
+			pub value: ::serde_json::Value,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfBlogPostVote { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, opt soft "SETTINGS" settings, req soft
+			"EDIT_FORM_LABEL" edit_form_label, req soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, req soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result.UF_MAIL_MESSAGE.USER_TYPE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfMailMessageUserType {
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `CLASS_NAME`: `string`, example only.
+			pub class_name: Option<String>,
+			/// `DESCRIPTION`: `string`, example only.
+			pub description: Option<String>,
+			/// `BASE_TYPE`: `string`, example only.
+			pub base_type: Option<String>,
+			/// `VIEW_CALLBACK`: `string[]`, example only.
+			pub view_callback: Vec<String>,
+			/// `EDIT_CALLBACK`: `string[]`, example only.
+			pub edit_callback: Vec<String>,
+			/// `onBeforeSave`: `string[]`, example only.
+			pub on_before_save: Vec<String>,
+			/// `onDelete`: `string[]`, example only.
+			pub on_delete: Vec<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfMailMessageUserType { opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"CLASS_NAME" class_name, opt soft "DESCRIPTION" description, opt soft
+			"BASE_TYPE" base_type, req soft "VIEW_CALLBACK" view_callback, req soft
+			"EDIT_CALLBACK" edit_callback, req soft "onBeforeSave" on_before_save, req
+			soft "onDelete" on_delete, }
+		);
+		/// The object `result.UF_MAIL_MESSAGE` of `log.blogpost.get`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ItemUfMailMessage {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `ENTITY_ID`: `string`, example only.
+			pub entity_id: Option<String>,
+			/// `FIELD_NAME`: `string`, example only.
+			pub field_name: Option<String>,
+			/// `USER_TYPE_ID`: `string`, example only.
+			pub user_type_id: Option<String>,
+			/// `XML_ID`: `string`, example only.
+			pub xml_id: Option<String>,
+			/// `SORT`: `string`, example only.
+			pub sort: Option<String>,
+			/// `MULTIPLE`: `string`, example only.
+			pub multiple: Option<String>,
+			/// `MANDATORY`: `string`, example only.
+			pub mandatory: Option<String>,
+			/// `SHOW_FILTER`: `string`, example only.
+			pub show_filter: Option<String>,
+			/// `SHOW_IN_LIST`: `string`, example only.
+			pub show_in_list: Option<String>,
+			/// `EDIT_IN_LIST`: `string`, example only.
+			pub edit_in_list: Option<String>,
+			/// `IS_SEARCHABLE`: `string`, example only.
+			pub is_searchable: Option<String>,
+			/// `SETTINGS`: `any`, example only.
+			pub settings: ::serde_json::Value,
+			/// `EDIT_FORM_LABEL`: `any`, example only.
+			pub edit_form_label: ::serde_json::Value,
+			/// `LIST_COLUMN_LABEL`: `any`, example only.
+			pub list_column_label: ::serde_json::Value,
+			/// `LIST_FILTER_LABEL`: `any`, example only.
+			pub list_filter_label: ::serde_json::Value,
+			/// `ERROR_MESSAGE`: `any`, example only.
+			pub error_message: ::serde_json::Value,
+			/// `HELP_MESSAGE`: `any`, example only.
+			pub help_message: ::serde_json::Value,
+			/// `USER_TYPE`: `object`, example only.
+			pub user_type: Option<ItemUfMailMessageUserType>,
+			/// `VALUE`: `any`, example only.
+			pub value: ::serde_json::Value,
+			/// `ENTITY_VALUE_ID`: `integer`, example only.
+			pub entity_value_id: Option<i64>,
+			/// `VALUE_EXISTS`: `boolean`, example only.
+			pub value_exists: Option<bool>,
+			/// `VALUE_RAW`: `any`, example only.
+			pub value_raw: ::serde_json::Value,
+			/// `CUSTOM_DATA`: `array`, example only.
+			pub custom_data: Vec<::serde_json::Value>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			ItemUfMailMessage { opt soft "ID" id, opt soft "ENTITY_ID" entity_id, opt
+			soft "FIELD_NAME" field_name, opt soft "USER_TYPE_ID" user_type_id, opt soft
+			"XML_ID" xml_id, opt soft "SORT" sort, opt soft "MULTIPLE" multiple, opt soft
+			"MANDATORY" mandatory, opt soft "SHOW_FILTER" show_filter, opt soft
+			"SHOW_IN_LIST" show_in_list, opt soft "EDIT_IN_LIST" edit_in_list, opt soft
+			"IS_SEARCHABLE" is_searchable, req soft "SETTINGS" settings, req soft
+			"EDIT_FORM_LABEL" edit_form_label, req soft "LIST_COLUMN_LABEL"
+			list_column_label, req soft "LIST_FILTER_LABEL" list_filter_label, req soft
+			"ERROR_MESSAGE" error_message, req soft "HELP_MESSAGE" help_message, opt soft
+			"USER_TYPE" user_type, req soft "VALUE" value, opt soft "ENTITY_VALUE_ID"
+			entity_value_id, opt soft "VALUE_EXISTS" value_exists, req soft "VALUE_RAW"
+			value_raw, req soft "CUSTOM_DATA" custom_data, }
+		);
+		/// The object `result` of `log.blogpost.get`: `object[]`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct Item {
+			/// `ID`: `string`, example only.
+			pub id: Option<String>,
+			/// `BLOG_ID`: `string`, example only.
+			pub blog_id: Option<String>,
+			/// `PUBLISH_STATUS`: `string`, example only.
+			pub publish_status: Option<String>,
+			/// `TITLE`: `string`, example only.
+			pub title: Option<String>,
+			/// `AUTHOR_ID`: `string`, example only.
+			pub author_id: Option<String>,
+			/// `ENABLE_COMMENTS`: `string`, example only.
+			pub enable_comments: Option<String>,
+			/// `NUM_COMMENTS`: `string`, example only.
+			pub num_comments: Option<String>,
+			/// `CODE`: `any`, example only.
+			pub code: ::serde_json::Value,
+			/// `MICRO`: `string`, example only.
+			pub micro: Option<String>,
+			/// `DETAIL_TEXT`: `string`, example only.
+			pub detail_text: Option<String>,
+			/// `DATE_PUBLISH`: `string`, example only.
+			pub date_publish: Option<String>,
+			/// `CATEGORY_ID`: `string`, example only.
+			pub category_id: Option<String>,
+			/// `HAS_SOCNET_ALL`: `string`, example only.
+			pub has_socnet_all: Option<String>,
+			/// `HAS_TAGS`: `string`, example only.
+			pub has_tags: Option<String>,
+			/// `HAS_IMAGES`: `string`, example only.
+			pub has_images: Option<String>,
+			/// `HAS_PROPS`: `string`, example only.
+			pub has_props: Option<String>,
+			/// `HAS_COMMENT_IMAGES`: `any`, example only.
+			pub has_comment_images: ::serde_json::Value,
+			/// `UF_BLOG_POST_DOC`: `object`, example only.
+			pub uf_blog_post_doc: Option<ItemUfBlogPostDoc>,
+			/// `UF_BLOG_POST_URL_PRV`: `object`, example only.
+			pub uf_blog_post_url_prv: Option<ItemUfBlogPostUrlPrv>,
+			/// `UF_GRATITUDE`: `object`, example only.
+			pub uf_gratitude: Option<ItemUfGratitude>,
+			/// `UF_BLOG_POST_FILE`: `object`, example only.
+			pub uf_blog_post_file: Option<ItemUfBlogPostFile>,
+			/// `UF_BLOG_POST_IMPRTNT`: `object`, example only.
+			pub uf_blog_post_imprtnt: Option<ItemUfBlogPostImprtnt>,
+			/// `UF_IMPRTANT_DATE_END`: `object`, example only.
+			pub uf_imprtant_date_end: Option<ItemUfImprtantDateEnd>,
+			/// `UF_BLOG_POST_VOTE`: `object`, example only.
+			pub uf_blog_post_vote: Option<ItemUfBlogPostVote>,
+			/// `UF_MAIL_MESSAGE`: `object`, example only.
+			pub uf_mail_message: Option<ItemUfMailMessage>,
+			/// `FILES`: `integer[]`, example only.
+			pub files: Vec<i64>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			Item { opt soft "ID" id, opt soft "BLOG_ID" blog_id, opt soft
+			"PUBLISH_STATUS" publish_status, opt soft "TITLE" title, opt soft "AUTHOR_ID"
+			author_id, opt soft "ENABLE_COMMENTS" enable_comments, opt soft
+			"NUM_COMMENTS" num_comments, req soft "CODE" code, opt soft "MICRO" micro,
+			opt soft "DETAIL_TEXT" detail_text, opt soft "DATE_PUBLISH" date_publish, opt
+			soft "CATEGORY_ID" category_id, opt soft "HAS_SOCNET_ALL" has_socnet_all, opt
+			soft "HAS_TAGS" has_tags, opt soft "HAS_IMAGES" has_images, opt soft
+			"HAS_PROPS" has_props, req soft "HAS_COMMENT_IMAGES" has_comment_images, opt
+			soft "UF_BLOG_POST_DOC" uf_blog_post_doc, opt soft "UF_BLOG_POST_URL_PRV"
+			uf_blog_post_url_prv, opt soft "UF_GRATITUDE" uf_gratitude, opt soft
+			"UF_BLOG_POST_FILE" uf_blog_post_file, opt soft "UF_BLOG_POST_IMPRTNT"
+			uf_blog_post_imprtnt, opt soft "UF_IMPRTANT_DATE_END" uf_imprtant_date_end,
+			opt soft "UF_BLOG_POST_VOTE" uf_blog_post_vote, opt soft "UF_MAIL_MESSAGE"
+			uf_mail_message, req soft "FILES" files, }
+		);
+		/// The `result` of the call: `object[]`.
+		pub type Output = crate::List<Item>;
 		method!(super::Get, "log.blogpost.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
-			type Item = ::serde_json::Value;
-			fn into_items(output: Output) -> Vec<::serde_json::Value> {
+			type Item = Item;
+			fn into_items(output: Output) -> Vec<Item> {
 				output.0
 			}
 		}
+		deserialize_via_from_value!(Item);
 	}
 	/// Methods under `blogpost::getusers`.
 	pub mod getusers {
@@ -641,7 +1744,7 @@ pub mod blogpost {
 		pub mod important {
 			/// Error codes of `log.blogpost.getusers.important`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong post ID` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
@@ -652,7 +1755,7 @@ pub mod blogpost {
 	pub mod share {
 		/// Error codes of `log.blogpost.share`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Wrong post ID` (no status), `Blog module not installed` (no status), `Wrong destinations` (no status), `No read perms` (no status), `No access to one or more message recipients` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -662,7 +1765,7 @@ pub mod blogpost {
 	pub mod update {
 		/// Error codes of `log.blogpost.update`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Cannot update blog post` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {

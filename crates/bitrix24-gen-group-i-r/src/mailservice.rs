@@ -283,74 +283,9 @@ pub mod get {
 	}
 	string_enum!(Error { ErrorCore = "ERROR_CORE" });
 	error_code!(Error);
-	/// The object `result` of `mailservice.get`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/mailservice/mailservice-get.html>
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct Output {
-		/// `ID`: `integer`.
-		pub id: Option<i64>,
-		/// `SITE_ID`: `string`.
-		pub site_id: Option<String>,
-		/// `ACTIVE`: `boolean`.
-		///
-		/// Values: `Y`, `N`.
-		pub active: Option<bool>,
-		/// `SORT`: `integer`.
-		pub sort: Option<i64>,
-		/// `NAME`: `string`.
-		pub name: Option<String>,
-		/// `SERVER`: `string`.
-		pub server: Option<String>,
-		/// `PORT`: `integer`.
-		pub port: Option<i64>,
-		/// `ENCRYPTION`: `boolean`.
-		///
-		/// Values: `Y`, `N`.
-		pub encryption: Option<bool>,
-		/// `LINK`: `string`.
-		pub link: Option<String>,
-		/// `ICON`: `string`.
-		pub icon: Option<String>,
-		/// `SMTP_SERVER`: `string | null`.
-		pub smtp_server: Option<String>,
-		/// `SMTP_PORT`: `integer | null`.
-		pub smtp_port: Option<i64>,
-		/// `SMTP_LOGIN_AS_IMAP`: `boolean`.
-		///
-		/// Values: `Y`, `N`.
-		pub smtp_login_as_imap: Option<bool>,
-		/// `SMTP_PASSWORD_AS_IMAP`: `boolean`.
-		///
-		/// Values: `Y`, `N`.
-		pub smtp_password_as_imap: Option<bool>,
-		/// `SMTP_ENCRYPTION`: `boolean | null`.
-		///
-		/// Values: `Y`, `N`.
-		pub smtp_encryption: Option<bool>,
-		/// `UPLOAD_OUTGOING`: `boolean | null`.
-		///
-		/// Values: `Y`, `N`.
-		pub upload_outgoing: Option<bool>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		Output { opt field "ID" id, opt field "SITE_ID" site_id, opt_yn field "ACTIVE"
-		active, opt field "SORT" sort, opt field "NAME" name, opt field "SERVER" server,
-		opt field "PORT" port, opt_yn field "ENCRYPTION" encryption, opt field "LINK"
-		link, opt field "ICON" icon, opt field "SMTP_SERVER" smtp_server, opt field
-		"SMTP_PORT" smtp_port, opt_yn field "SMTP_LOGIN_AS_IMAP" smtp_login_as_imap,
-		opt_yn field "SMTP_PASSWORD_AS_IMAP" smtp_password_as_imap, opt_yn field
-		"SMTP_ENCRYPTION" smtp_encryption, opt_yn field "UPLOAD_OUTGOING"
-		upload_outgoing, } fits["ID", "SITE_ID", "ACTIVE", "SORT", "NAME", "SERVER",
-		"PORT", "ENCRYPTION", "LINK", "ICON", "SMTP_SERVER", "SMTP_PORT",
-		"SMTP_LOGIN_AS_IMAP", "SMTP_PASSWORD_AS_IMAP", "SMTP_ENCRYPTION",
-		"UPLOAD_OUTGOING"] []
-	);
+	/// The `result` of the call: `object`.
+	pub type Output = crate::entities::Mailservice;
 	method!(super::Get, "mailservice.get", V2, true);
-	deserialize_via_from_value!(Output);
 }
 /// Types of [`mailservice.list`](struct@List).
 pub mod list {

@@ -49,8 +49,6 @@ pub mod v3 {
 			/// `filter`: `any`, optional.
 			pub filter: Option<::serde_json::Value>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `ASC`, `DESC`.
 			pub order: Option<list::Order>,
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
@@ -339,102 +337,9 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
 			);
 			error_code!(Error);
-			/// The object `result.item` of `main.eventlog.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputItem {
-				/// `id`: `integer`, example only.
-				pub id: Option<i64>,
-				/// `timestampX`: `string`, example only.
-				pub timestamp_x: Option<String>,
-				/// `severity`: `string`, example only.
-				pub severity: Option<String>,
-				/// `auditTypeId`: `string`, example only.
-				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`, example only.
-				pub module_id: Option<String>,
-				/// `itemId`: `string`, example only.
-				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`, example only.
-				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`, example only.
-				pub user_agent: Option<String>,
-				/// `requestUri`: `string`, example only.
-				pub request_uri: Option<String>,
-				/// `siteId`: `string`, example only.
-				pub site_id: Option<String>,
-				/// `userId`: `integer`, example only.
-				pub user_id: Option<i64>,
-				/// `guestId`: `integer`, example only.
-				pub guest_id: Option<i64>,
-				/// `description`: `string`, example only.
-				pub description: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputItem { opt soft "id" id, opt soft "timestampX" timestamp_x, opt
-				soft "severity" severity, opt soft "auditTypeId" audit_type_id, opt soft
-				"moduleId" module_id, opt soft "itemId" item_id, opt soft "remoteAddr"
-				remote_addr, opt soft "userAgent" user_agent, opt soft "requestUri"
-				request_uri, opt soft "siteId" site_id, opt soft "userId" user_id, opt
-				soft "guestId" guest_id, opt soft "description" description, }
-			);
-			/// The object `result` of `main.eventlog.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `item`: `object`.
-				pub item: Option<OutputItem>,
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `timestampX`: `datetime`.
-				pub timestamp_x: Option<::bitrix24_runtime::DateTime>,
-				/// `severity`: `string`.
-				pub severity: Option<String>,
-				/// `auditTypeId`: `string`.
-				pub audit_type_id: Option<String>,
-				/// `moduleId`: `string`.
-				pub module_id: Option<String>,
-				/// `itemId`: `string`.
-				pub item_id: Option<String>,
-				/// `remoteAddr`: `string`.
-				pub remote_addr: Option<String>,
-				/// `userAgent`: `string`.
-				pub user_agent: Option<String>,
-				/// `requestUri`: `string`.
-				pub request_uri: Option<String>,
-				/// `siteId`: `string`.
-				pub site_id: Option<String>,
-				/// `userId`: `integer`.
-				pub user_id: Option<i64>,
-				/// `guestId`: `integer`.
-				pub guest_id: Option<i64>,
-				/// `description`: `string`.
-				pub description: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "item" item, opt field "id" id, opt field "timestampX"
-				timestamp_x, opt field "severity" severity, opt field "auditTypeId"
-				audit_type_id, opt field "moduleId" module_id, opt field "itemId"
-				item_id, opt field "remoteAddr" remote_addr, opt field "userAgent"
-				user_agent, opt field "requestUri" request_uri, opt field "siteId"
-				site_id, opt field "userId" user_id, opt field "guestId" guest_id, opt
-				field "description" description, } fits["item", "id", "timestampX",
-				"severity", "auditTypeId", "moduleId", "itemId", "remoteAddr",
-				"userAgent", "requestUri", "siteId", "userId", "guestId", "description"]
-				[]
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::MainEventlog;
 			method!(super::Get, "main.eventlog.get", V3, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`main.eventlog.list`](struct@List).
 		pub mod list {
@@ -456,6 +361,18 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.order.<field>` in `main.eventlog.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `ASC`
+				Asc,
+				/// `DESC`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 			/// The object `params.order` of `main.eventlog.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
@@ -464,8 +381,10 @@ pub mod v3 {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `ASC`, `DESC`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -475,16 +394,49 @@ pub mod v3 {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
+			/// The object `result.items` of `main.eventlog.list`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, example only.
+				pub id: Option<i64>,
+				/// `timestampX`: `string`, example only.
+				pub timestamp_x: Option<String>,
+				/// `severity`: `string`, example only.
+				pub severity: Option<String>,
+				/// `auditTypeId`: `string`, example only.
+				pub audit_type_id: Option<String>,
+				/// `moduleId`: `string`, example only.
+				pub module_id: Option<String>,
+				/// `itemId`: `string`, example only.
+				pub item_id: Option<String>,
+				/// `userId`: `integer`, example only.
+				pub user_id: Option<i64>,
+				/// `description`: `string`, example only.
+				pub description: Option<String>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "timestampX" timestamp_x, opt
+				soft "severity" severity, opt soft "auditTypeId" audit_type_id, opt soft
+				"moduleId" module_id, opt soft "itemId" item_id, opt soft "userId"
+				user_id, opt soft "description" description, }
+			);
 			/// The object `result` of `main.eventlog.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-list.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `array`.
-				pub items: Vec<::serde_json::Value>,
+				/// `items`: `object[]`.
+				pub items: Vec<OutputItems>,
 				/// `id`: `integer`.
 				pub id: Option<i64>,
 				/// `timestampX`: `datetime`.
@@ -574,14 +526,47 @@ pub mod v3 {
 			}
 			setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 			params_impls!(Filter { rest pattern "*" field, });
+			/// The object `result.items` of `main.eventlog.tail`: `object[]`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItems {
+				/// `id`: `integer`, example only.
+				pub id: Option<i64>,
+				/// `timestampX`: `string`, example only.
+				pub timestamp_x: Option<String>,
+				/// `severity`: `string`, example only.
+				pub severity: Option<String>,
+				/// `auditTypeId`: `string`, example only.
+				pub audit_type_id: Option<String>,
+				/// `moduleId`: `string`, example only.
+				pub module_id: Option<String>,
+				/// `itemId`: `string`, example only.
+				pub item_id: Option<String>,
+				/// `userId`: `integer`, example only.
+				pub user_id: Option<i64>,
+				/// `description`: `string`, example only.
+				pub description: Option<String>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(
+				OutputItems { opt soft "id" id, opt soft "timestampX" timestamp_x, opt
+				soft "severity" severity, opt soft "auditTypeId" audit_type_id, opt soft
+				"moduleId" module_id, opt soft "itemId" item_id, opt soft "userId"
+				user_id, opt soft "description" description, }
+			);
 			/// The object `result` of `main.eventlog.tail`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/event-log/main-eventlog-tail.html>
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
-				/// `items`: `array`.
-				pub items: Vec<::serde_json::Value>,
+				/// `items`: `object[]`.
+				pub items: Vec<OutputItems>,
 				/// `id`: `integer`.
 				pub id: Option<i64>,
 				/// `timestampX`: `datetime`.

@@ -569,97 +569,9 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
 			);
 			error_code!(Error);
-			/// The object `result.item` of `note.collection.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputItem {
-				/// `id`: `integer`, example only.
-				pub id: Option<i64>,
-				/// `name`: `string`, example only.
-				pub name: Option<String>,
-				/// `position`: `integer`, example only.
-				pub position: Option<i64>,
-				/// `policyLevel`: `string`, example only.
-				pub policy_level: Option<String>,
-				/// `createdBy`: `integer`, example only.
-				pub created_by: Option<i64>,
-				/// `createdAt`: `string`, example only.
-				pub created_at: Option<String>,
-				/// `updatedBy`: `integer`, example only.
-				pub updated_by: Option<i64>,
-				/// `updatedAt`: `string`, example only.
-				pub updated_at: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputItem { opt soft "id" id, opt soft "name" name, opt soft "position"
-				position, opt soft "policyLevel" policy_level, opt soft "createdBy"
-				created_by, opt soft "createdAt" created_at, opt soft "updatedBy"
-				updated_by, opt soft "updatedAt" updated_at, }
-			);
-			/// Allowed values of `result.policyLevel` in `note.collection.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputPolicyLevel {
-				/// `none`
-				None,
-				/// `view`
-				View,
-				/// `manage`
-				Manage,
-				/// `moderate`
-				Moderate,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputPolicyLevel { None = "none", View = "view", Manage = "manage",
-				Moderate = "moderate" }
-			);
-			/// The object `result` of `note.collection.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `item`: `object`.
-				pub item: Option<OutputItem>,
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `position`: `integer`.
-				pub position: Option<i64>,
-				/// `policyLevel`: `string`.
-				///
-				/// Values: `none`, `view`, `manage`, `moderate`.
-				pub policy_level: Option<OutputPolicyLevel>,
-				/// `createdBy`: `integer`.
-				pub created_by: Option<i64>,
-				/// `createdAt`: `datetime`.
-				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedBy`: `integer`.
-				pub updated_by: Option<i64>,
-				/// `updatedAt`: `datetime`.
-				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "item" item, opt field "id" id, opt field "name" name,
-				opt field "position" position, opt field "policyLevel" policy_level, opt
-				field "createdBy" created_by, opt field "createdAt" created_at, opt field
-				"updatedBy" updated_by, opt field "updatedAt" updated_at, } fits["item",
-				"id", "name", "position", "policyLevel", "createdBy", "createdAt",
-				"updatedBy", "updatedAt"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::NoteCollection;
 			method!(super::Get, "note.collection.get", V3, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`note.collection.list`](struct@List).
 		pub mod list {
@@ -1177,6 +1089,44 @@ pub mod v3 {
 				Fields { req field "collectionId" collection_id, req field "title" title,
 				opt exact "parentId" parent_id, opt exact "markdown" markdown, }
 			);
+			/// The object `result.item` of `note.document.add`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputItem {
+				/// `id`: `integer`, example only.
+				pub id: Option<i64>,
+				/// `collectionId`: `integer`, example only.
+				pub collection_id: Option<i64>,
+				/// `parentId`: `integer`, example only.
+				pub parent_id: Option<i64>,
+				/// `title`: `string`, example only.
+				pub title: Option<String>,
+				/// `markdown`: `string`, example only.
+				pub markdown: Option<String>,
+				/// `position`: `integer`, example only.
+				pub position: Option<i64>,
+				/// `createdBy`: `integer`, example only.
+				pub created_by: Option<i64>,
+				/// `updatedBy`: `integer`, example only.
+				pub updated_by: Option<i64>,
+				/// `createdAt`: `string`, example only.
+				pub created_at: Option<String>,
+				/// `updatedAt`: `string`, example only.
+				pub updated_at: Option<String>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(
+				OutputItem { opt soft "id" id, opt soft "collectionId" collection_id, opt
+				soft "parentId" parent_id, opt soft "title" title, opt soft "markdown"
+				markdown, opt soft "position" position, opt soft "createdBy" created_by,
+				opt soft "updatedBy" updated_by, opt soft "createdAt" created_at, opt
+				soft "updatedAt" updated_at, }
+			);
 			/// The object `result` of `note.document.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html>
@@ -1184,7 +1134,7 @@ pub mod v3 {
 			#[non_exhaustive]
 			pub struct Output {
 				/// `item`: `object`.
-				pub item: ::serde_json::Value,
+				pub item: Option<OutputItem>,
 				/// `id`: `integer`.
 				pub id: Option<i64>,
 				/// `collectionId`: `integer`.
@@ -1209,7 +1159,7 @@ pub mod v3 {
 				pub extra: crate::Extra,
 			}
 			result_impls!(
-				Output { req field "item" item, opt field "id" id, opt field
+				Output { opt field "item" item, opt field "id" id, opt field
 				"collectionId" collection_id, opt field "parentId" parent_id, opt field
 				"title" title, opt field "markdown" markdown, opt field "position"
 				position, opt field "createdBy" created_by, opt field "updatedBy"
@@ -1511,49 +1461,9 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
 			);
 			error_code!(Error);
-			/// The object `result` of `note.document.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/document/note-document-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `item`: `object`.
-				pub item: ::serde_json::Value,
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `collectionId`: `integer`.
-				pub collection_id: Option<i64>,
-				/// `parentId`: `integer`.
-				pub parent_id: Option<i64>,
-				/// `title`: `string`.
-				pub title: Option<String>,
-				/// `markdown`: `string`.
-				pub markdown: Option<String>,
-				/// `position`: `integer`.
-				pub position: Option<i64>,
-				/// `createdBy`: `integer`.
-				pub created_by: Option<i64>,
-				/// `updatedBy`: `integer`.
-				pub updated_by: Option<i64>,
-				/// `createdAt`: `datetime`.
-				pub created_at: Option<::bitrix24_runtime::DateTime>,
-				/// `updatedAt`: `datetime`.
-				pub updated_at: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { req field "item" item, opt field "id" id, opt field
-				"collectionId" collection_id, opt field "parentId" parent_id, opt field
-				"title" title, opt field "markdown" markdown, opt field "position"
-				position, opt field "createdBy" created_by, opt field "updatedBy"
-				updated_by, opt field "createdAt" created_at, opt field "updatedAt"
-				updated_at, } fits["item", "id", "collectionId", "parentId", "title",
-				"markdown", "position", "createdBy", "updatedBy", "createdAt",
-				"updatedAt"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::NoteDocument;
 			method!(super::Get, "note.document.get", V3, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `v3::document::search`.
 		pub mod search {
@@ -2761,89 +2671,9 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION" }
 			);
 			error_code!(Error);
-			/// The object `result.item` of `note.file.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputItem {
-				/// `id`: `integer`, example only.
-				pub id: Option<i64>,
-				/// `documentId`: `integer`, example only.
-				pub document_id: Option<i64>,
-				/// `name`: `string`, example only.
-				pub name: Option<String>,
-				/// `size`: `integer`, example only.
-				pub size: Option<i64>,
-				/// `mimeType`: `string`, example only.
-				pub mime_type: Option<String>,
-				/// `assetType`: `string`, example only.
-				pub asset_type: Option<String>,
-				/// `assetMarkdown`: `string`, example only.
-				pub asset_markdown: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputItem { opt soft "id" id, opt soft "documentId" document_id, opt
-				soft "name" name, opt soft "size" size, opt soft "mimeType" mime_type,
-				opt soft "assetType" asset_type, opt soft "assetMarkdown" asset_markdown,
-				}
-			);
-			/// Allowed values of `result.assetType` in `note.file.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputAssetType {
-				/// `image`
-				Image,
-				/// `video`
-				Video,
-				/// `file`
-				File,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputAssetType { Image = "image", Video = "video", File = "file" }
-			);
-			/// The object `result` of `note.file.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/note/file/note-file-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `item`: `object`.
-				pub item: Option<OutputItem>,
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `documentId`: `integer`.
-				pub document_id: Option<i64>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `size`: `integer`.
-				pub size: Option<i64>,
-				/// `mimeType`: `string`.
-				pub mime_type: Option<String>,
-				/// `assetType`: `string`.
-				///
-				/// Values: `image`, `video`, `file`.
-				pub asset_type: Option<OutputAssetType>,
-				/// `assetMarkdown`: `string`.
-				pub asset_markdown: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "item" item, opt field "id" id, opt field "documentId"
-				document_id, opt field "name" name, opt field "size" size, opt field
-				"mimeType" mime_type, opt field "assetType" asset_type, opt field
-				"assetMarkdown" asset_markdown, } fits["item", "id", "documentId",
-				"name", "size", "mimeType", "assetType", "assetMarkdown"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::NoteFile;
 			method!(super::Get, "note.file.get", V3, true);
-			deserialize_via_from_value!(Output);
 		}
 	}
 }

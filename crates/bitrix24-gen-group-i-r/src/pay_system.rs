@@ -119,12 +119,10 @@ pub mod sale {
 			/// `SELECT`: `array`, optional.
 			pub select: Option<::serde_json::Value>,
 			/// `FILTER`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub filter: Option<::serde_json::Value>,
 			/// `ORDER`: `object`, optional.
 			///
-			/// Values: `field`.
+			/// Values: `ASC`, `DESC`.
 			pub order: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,

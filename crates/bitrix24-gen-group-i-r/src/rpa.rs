@@ -457,8 +457,6 @@ pub mod item {
 		/// `typeId`: `integer`, optional.
 		pub type_id: Option<i64>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `ASC`, `DESC`.
 		pub order: Option<list::Order>,
 		/// `filter`: `object`, optional.
 		pub filter: Option<list::Filter>,
@@ -541,61 +539,9 @@ pub mod item {
 	pub mod get {
 		/// Error codes of `rpa.item.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result` of `rpa.item.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `stageId`: `any`.
-			pub stage_id: ::serde_json::Value,
-			/// `previousStageId`: `any`.
-			pub previous_stage_id: ::serde_json::Value,
-			/// `name`: `any`.
-			pub name: ::serde_json::Value,
-			/// `typeId`: `any`.
-			pub type_id: ::serde_json::Value,
-			/// `createdBy`: `any`.
-			pub created_by: ::serde_json::Value,
-			/// `updatedBy`: `any`.
-			pub updated_by: ::serde_json::Value,
-			/// `movedBy`: `any`.
-			pub moved_by: ::serde_json::Value,
-			/// `createdTime`: `any`.
-			pub created_time: ::serde_json::Value,
-			/// `updatedTime`: `any`.
-			pub updated_time: ::serde_json::Value,
-			/// `movedTime`: `any`.
-			pub moved_time: ::serde_json::Value,
-			/// `detailUrl`: `any`.
-			pub detail_url: ::serde_json::Value,
-			/// `tasksCounter`: `any`.
-			pub tasks_counter: ::serde_json::Value,
-			/// `tasksFaces`: `any`.
-			pub tasks_faces: ::serde_json::Value,
-			/// `users`: `any`.
-			pub users: ::serde_json::Value,
-			/// `UF_RPA_...`: `any`.
-			///
-			/// Stands for every key matching `UF_RPA_*`: one entry per key.
-			pub uf_rpa: ::std::collections::BTreeMap<String, ::serde_json::Value>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { req field "stageId" stage_id, req field "previousStageId"
-			previous_stage_id, req field "name" name, req field "typeId" type_id, req
-			field "createdBy" created_by, req field "updatedBy" updated_by, req field
-			"movedBy" moved_by, req field "createdTime" created_time, req field
-			"updatedTime" updated_time, req field "movedTime" moved_time, req field
-			"detailUrl" detail_url, req field "tasksCounter" tasks_counter, req field
-			"tasksFaces" tasks_faces, req field "users" users, rest pattern "UF_RPA_*"
-			uf_rpa, } fits["stageId", "previousStageId", "name", "typeId", "createdBy",
-			"updatedBy", "movedBy", "createdTime", "updatedTime", "movedTime",
-			"detailUrl", "tasksCounter", "tasksFaces", "users"] ["UF_RPA_*"]
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::RpaItem;
 		method!(super::Get, "rpa.item.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`rpa.item.getTasks`](struct@GetTasks).
 	pub mod get_tasks {
@@ -609,6 +555,18 @@ pub mod item {
 	pub mod list {
 		/// Error codes of `rpa.item.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.order.<field>` in `rpa.item.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `ASC`
+			Asc,
+			/// `DESC`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 		/// The object `params.order` of `rpa.item.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-list.html>
@@ -617,8 +575,10 @@ pub mod item {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `ASC`, `DESC`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -628,7 +588,7 @@ pub mod item {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `params.filter` of `rpa.item.list`: `object`.
 		///
@@ -902,53 +862,9 @@ pub mod stage {
 	pub mod get {
 		/// Error codes of `rpa.stage.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result` of `rpa.stage.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `name`: `any`.
-			pub name: ::serde_json::Value,
-			/// `code`: `any`.
-			pub code: ::serde_json::Value,
-			/// `color`: `any`.
-			pub color: ::serde_json::Value,
-			/// `sort`: `any`.
-			pub sort: ::serde_json::Value,
-			/// `semantic`: `any`.
-			pub semantic: ::serde_json::Value,
-			/// `typeId`: `any`.
-			pub type_id: ::serde_json::Value,
-			/// `isFirst`: `any`.
-			pub is_first: ::serde_json::Value,
-			/// `isSuccess`: `any`.
-			pub is_success: ::serde_json::Value,
-			/// `isFail`: `any`.
-			pub is_fail: ::serde_json::Value,
-			/// `tasks`: `any`.
-			pub tasks: ::serde_json::Value,
-			/// `robotsCount`: `any`.
-			pub robots_count: ::serde_json::Value,
-			/// `possibleNextStages`: `any`.
-			pub possible_next_stages: ::serde_json::Value,
-			/// `permissions`: `any`.
-			pub permissions: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { req field "name" name, req field "code" code, req field "color"
-			color, req field "sort" sort, req field "semantic" semantic, req field
-			"typeId" type_id, req field "isFirst" is_first, req field "isSuccess"
-			is_success, req field "isFail" is_fail, req field "tasks" tasks, req field
-			"robotsCount" robots_count, req field "possibleNextStages"
-			possible_next_stages, req field "permissions" permissions, } fits["name",
-			"code", "color", "sort", "semantic", "typeId", "isFirst", "isSuccess",
-			"isFail", "tasks", "robotsCount", "possibleNextStages", "permissions"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::RpaStage;
 		method!(super::Get, "rpa.stage.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`rpa.stage.listForType`](struct@ListForType).
 	pub mod list_for_type {
@@ -1517,8 +1433,6 @@ pub mod type_ {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `ASC`, `DESC`.
 		pub order: Option<list::Order>,
 		/// `filter`: `object`, optional.
 		pub filter: Option<list::Filter>,
@@ -1630,40 +1544,26 @@ pub mod type_ {
 	pub mod get {
 		/// Error codes of `rpa.type.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// The object `result` of `rpa.type.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `id`: `any`.
-			pub id: ::serde_json::Value,
-			/// `title`: `any`.
-			pub title: ::serde_json::Value,
-			/// `image`: `any`.
-			pub image: ::serde_json::Value,
-			/// `createdBy`: `any`.
-			pub created_by: ::serde_json::Value,
-			/// `settings`: `any`.
-			pub settings: ::serde_json::Value,
-			/// `permissions`: `any`.
-			pub permissions: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { req field "id" id, req field "title" title, req field "image" image,
-			req field "createdBy" created_by, req field "settings" settings, req field
-			"permissions" permissions, } fits["id", "title", "image", "createdBy",
-			"settings", "permissions"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::RpaType;
 		method!(super::Get, "rpa.type.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`rpa.type.list`](struct@List).
 	pub mod list {
 		/// Error codes of `rpa.type.list`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.order.<field>` in `rpa.type.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `ASC`
+			Asc,
+			/// `DESC`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 		/// The object `params.order` of `rpa.type.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-list.html>
@@ -1672,8 +1572,10 @@ pub mod type_ {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `ASC`, `DESC`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -1683,7 +1585,7 @@ pub mod type_ {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `params.filter` of `rpa.type.list`: `object`.
 		///

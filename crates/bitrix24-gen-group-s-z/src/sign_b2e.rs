@@ -107,7 +107,7 @@ pub mod sign {
 				///
 				/// Required: `companyUuid`, `companyCrmId`. Optional: `language`, `limit`, `offset`.
 				///
-				/// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; one error without a code ([`list::Error`]).
+				/// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; 3 errors without a code ([`list::Error`]).
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct List {
@@ -153,7 +153,7 @@ pub mod sign {
 				pub mod list {
 					/// Error codes of `sign.b2e.company.provider.list`; see also [`crate::SystemError`].
 					///
-					/// The docs also list errors without a code: no status.
+					/// The docs also list errors without a code: `Parameter 'companyUuid' or 'companyCrmId' is required` (no status), `humanresources module is not installed` (no status), `Error while autoregistering providers` (no status).
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -211,7 +211,7 @@ pub mod sign {
 			///
 			/// Required: none. Optional: `uid`, `language`.
 			///
-			/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `INTERNAL_ERROR`; one error without a code ([`get::Error`]).
+			/// Result: `object` ([`get::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `INTERNAL_ERROR`; 2 errors without a code ([`get::Error`]).
 			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Get {
@@ -268,7 +268,7 @@ pub mod sign {
 			pub mod get {
 				/// Error codes of `sign.b2e.document.get`; see also [`crate::SystemError`].
 				///
-				/// The docs also list errors without a code: no status.
+				/// The docs also list errors without a code: `Document UID is required` (no status), `Document not found` (no status).
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -286,115 +286,15 @@ pub mod sign {
 					"WRONG_AUTH_TYPE", InternalError = "INTERNAL_ERROR" }
 				);
 				error_code!(Error);
-				/// The object `result.state` of `sign.b2e.document.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputState {
-					/// `code`: `string`, example only.
-					pub code: Option<String>,
-					/// `name`: `string`, example only.
-					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputState { opt soft "code" code, opt soft "name" name, }
-				);
-				/// The object `result.members.user` of `sign.b2e.document.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputMembersUser {
-					/// `employeeCode`: `string`, example only.
-					pub employee_code: Option<String>,
-					/// `employeeId`: `integer`, example only.
-					pub employee_id: Option<i64>,
-					/// `userId`: `integer`, example only.
-					pub user_id: Option<i64>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputMembersUser { opt soft "employeeCode" employee_code, opt soft
-					"employeeId" employee_id, opt soft "userId" user_id, }
-				);
-				/// The object `result.members.state` of `sign.b2e.document.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputMembersState {
-					/// `code`: `string`, example only.
-					pub code: Option<String>,
-					/// `name`: `string`, example only.
-					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputMembersState { opt soft "code" code, opt soft "name" name, }
-				);
-				/// The object `result.members` of `sign.b2e.document.get`: `object[]`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputMembers {
-					/// `uid`: `string`, example only.
-					pub uid: Option<String>,
-					/// `role`: `string`, example only.
-					pub role: Option<String>,
-					/// `party`: `integer`, example only.
-					pub party: Option<i64>,
-					/// `user`: `object`, example only.
-					pub user: Option<OutputMembersUser>,
-					/// `state`: `object`, example only.
-					pub state: Option<OutputMembersState>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputMembers { opt soft "uid" uid, opt soft "role" role, opt soft
-					"party" party, opt soft "user" user, opt soft "state" state, }
-				);
-				/// The object `result` of `sign.b2e.document.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-get.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct Output {
-					/// `uid`: `string`.
-					pub uid: Option<String>,
-					/// `state`: `object`.
-					pub state: Option<OutputState>,
-					/// `members`: `object[]`.
-					pub members: Vec<OutputMembers>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					Output { opt field "uid" uid, opt field "state" state, req field
-					"members" members, } fits["uid", "state", "members"] []
-				);
+				/// The `result` of the call: `object`.
+				pub type Output = crate::entities::SignB2eDocument;
 				method!(super::Get, "sign.b2e.document.get", V2, true);
-				deserialize_via_from_value!(Output);
 			}
 			/// Types of [`sign.b2e.document.send`](struct@Send).
 			pub mod send {
 				/// Error codes of `sign.b2e.document.send`; see also [`crate::SystemError`].
 				///
-				/// The docs also list errors without a code: no status.
+				/// The docs also list errors without a code: `humanresources module is not installed` (no status).
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum Error {
@@ -824,7 +724,7 @@ pub mod sign {
 				pub mod get {
 					/// Error codes of `sign.b2e.hcmlink.document.get`; see also [`crate::SystemError`].
 					///
-					/// The docs also list errors without a code: HTTP 200.
+					/// The docs also list errors without a code: `Module humanresources is not available` (HTTP 200).
 					#[derive(Debug, Clone, PartialEq, Eq)]
 					#[non_exhaustive]
 					pub enum Error {
@@ -849,54 +749,9 @@ pub mod sign {
 						= "SIGN_HCMLINK_NO_SIGNED_FILE_EXIST" }
 					);
 					error_code!(Error);
-					/// The object `result.document` of `sign.b2e.hcmlink.document.get`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct OutputDocument {
-						/// `date`: `string`.
-						pub date: Option<String>,
-						/// `name`: `string`.
-						pub name: Option<String>,
-						/// `fileUrl`: `string`.
-						pub file_url: Option<String>,
-						/// `fileName`: `string`.
-						pub file_name: Option<String>,
-						/// `uid`: `string`.
-						pub uid: Option<String>,
-						/// `documentUid`: `string`.
-						pub document_uid: Option<String>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(
-						OutputDocument { opt field "date" date, opt field "name" name,
-						opt field "fileUrl" file_url, opt field "fileName" file_name, opt
-						field "uid" uid, opt field "documentUid" document_uid, }
-					);
-					/// The object `result` of `sign.b2e.hcmlink.document.get`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-hcmlink-document-get.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct Output {
-						/// `company`: `string`.
-						pub company: Option<String>,
-						/// `employee`: `string`.
-						pub employee: Option<String>,
-						/// `document`: `object`.
-						pub document: Option<OutputDocument>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(
-						Output { opt field "company" company, opt field "employee"
-						employee, opt field "document" document, } fits["company",
-						"employee", "document"] []
-					);
+					/// The `result` of the call: `object`.
+					pub type Output = crate::entities::SignB2eHcmlinkDocument;
 					method!(super::Get, "sign.b2e.hcmlink.document.get", V2, true);
-					deserialize_via_from_value!(Output);
 				}
 			}
 		}

@@ -172,7 +172,7 @@ pub mod sonet_group {
 	///
 	/// Required: `NAME`. Optional: `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `SCRUM_MASTER_ID`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`, `SUBJECT_ID`.
 	///
-	/// Result: `integer` ([`create::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`create::Error`]).
+	/// Result: `integer` ([`create::Output`]). Errors: `ERROR_IMAGE_ID`; 3 errors without a code ([`create::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Create {
@@ -275,7 +275,7 @@ pub mod sonet_group {
 	///
 	/// Required: `GROUP_ID`. Optional: none.
 	///
-	/// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+	/// Result: `boolean` ([`delete::Output`]). Errors: 4 errors without a code ([`delete::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Delete {
@@ -345,7 +345,7 @@ pub mod sonet_group {
 	///
 	/// Required: `GROUP_ID`, `USER_ID`. Optional: none.
 	///
-	/// Result: `boolean` ([`setowner::Output`]). Errors: one error without a code ([`setowner::Error`]).
+	/// Result: `boolean` ([`setowner::Output`]). Errors: 4 errors without a code ([`setowner::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Setowner {
@@ -375,7 +375,7 @@ pub mod sonet_group {
 	///
 	/// Required: `GROUP_ID`. Optional: `NAME`, `DESCRIPTION`, `VISIBLE`, `OPENED`, `CLOSED`, `KEYWORDS`, `INITIATE_PERMS`, `PROJECT_DATE_START`, `PROJECT_DATE_FINISH`, `OWNER_ID`, `IMAGE`, `IMAGE_FILE_ID`, `SITE_ID`.
 	///
-	/// Result: `integer` ([`update::Output`]). Errors: `ERROR_IMAGE_ID`; one error without a code ([`update::Error`]).
+	/// Result: `integer` ([`update::Output`]). Errors: `ERROR_IMAGE_ID`; 3 errors without a code ([`update::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Update {
@@ -466,7 +466,7 @@ pub mod sonet_group {
 	pub mod create {
 		/// Error codes of `sonet_group.create`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Incorrect input data` (no status), `You have no permissions to create a group` (no status), `Cannot create group` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -499,7 +499,7 @@ pub mod sonet_group {
 	pub mod delete {
 		/// Error codes of `sonet_group.delete`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Wrong group ID` (no status), `Socialnetwork group not found` (no status), `User has no permissions to delete group` (no status), `Cannot delete group` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -513,7 +513,7 @@ pub mod sonet_group {
 		///
 		/// Required: `GROUP_ID`, `FEATURE`, `OPERATION`. Optional: none.
 		///
-		/// Result: `boolean` ([`access::Output`]). Errors: one error without a code ([`access::Error`]).
+		/// Result: `boolean` ([`access::Output`]). Errors: 3 errors without a code ([`access::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Access {
@@ -551,7 +551,7 @@ pub mod sonet_group {
 		pub mod access {
 			/// Error codes of `sonet_group.feature.access`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong socialnetwork group ID` (no status), `Wrong feature` (no status), `Wrong operation` (no status).
 			pub type Error = crate::SystemError;
 			/// Allowed values of `params.OPERATION` in `sonet_group.feature.access`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
@@ -647,85 +647,21 @@ pub mod sonet_group {
 			Unknown(String),
 		}
 		string_enum!(IsAdmin { Y = "Y" });
-		/// The object `result` of `sonet_group.get`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `SITE_ID`: `string`.
-			pub site_id: Option<String>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `DESCRIPTION`: `string`.
-			pub description: Option<String>,
-			/// `DATE_CREATE`: `datetime`.
-			pub date_create: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_UPDATE`: `datetime`.
-			pub date_update: Option<::bitrix24_runtime::DateTime>,
-			/// `DATE_ACTIVITY`: `datetime`.
-			pub date_activity: Option<::bitrix24_runtime::DateTime>,
-			/// `ACTIVE`: `string`.
-			pub active: Option<String>,
-			/// `VISIBLE`: `string`.
-			pub visible: Option<String>,
-			/// `OPENED`: `string`.
-			pub opened: Option<String>,
-			/// `CLOSED`: `string`.
-			pub closed: Option<String>,
-			/// `SUBJECT_ID`: `integer`.
-			pub subject_id: Option<i64>,
-			/// `OWNER_ID`: `integer`.
-			pub owner_id: Option<i64>,
-			/// `KEYWORDS`: `string`.
-			pub keywords: Option<String>,
-			/// `NUMBER_OF_MEMBERS`: `integer`.
-			pub number_of_members: Option<i64>,
-			/// `SUBJECT_NAME`: `string`.
-			pub subject_name: Option<String>,
-			/// `IMAGE`: `string`.
-			pub image: Option<String>,
-			/// `IS_EXTRANET`: `string`.
-			pub is_extranet: Option<String>,
-			/// `PROJECT`: `string`, example only.
-			pub project: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { opt field "ID" id, opt field "SITE_ID" site_id, opt field "NAME" name,
-			opt field "DESCRIPTION" description, opt field "DATE_CREATE" date_create, opt
-			field "DATE_UPDATE" date_update, opt field "DATE_ACTIVITY" date_activity, opt
-			field "ACTIVE" active, opt field "VISIBLE" visible, opt field "OPENED"
-			opened, opt field "CLOSED" closed, opt field "SUBJECT_ID" subject_id, opt
-			field "OWNER_ID" owner_id, opt field "KEYWORDS" keywords, opt field
-			"NUMBER_OF_MEMBERS" number_of_members, opt field "SUBJECT_NAME" subject_name,
-			opt field "IMAGE" image, opt field "IS_EXTRANET" is_extranet, opt soft
-			"PROJECT" project, } fits["ID", "SITE_ID", "NAME", "DESCRIPTION",
-			"DATE_CREATE", "DATE_UPDATE", "DATE_ACTIVITY", "ACTIVE", "VISIBLE", "OPENED",
-			"CLOSED", "SUBJECT_ID", "OWNER_ID", "KEYWORDS", "NUMBER_OF_MEMBERS",
-			"SUBJECT_NAME", "IMAGE", "IS_EXTRANET", "PROJECT"] []
-		);
 		/// The `result` of the call: `object[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::SonetGroup>;
 		method!(super::Get, "sonet_group.get", V2, true);
 		impl ::bitrix24_runtime::Paged for super::Get {
-			type Item = Item;
-			fn into_items(output: Output) -> Vec<Item> {
+			type Item = crate::entities::SonetGroup;
+			fn into_items(output: Output) -> Vec<crate::entities::SonetGroup> {
 				output.0
 			}
 		}
-		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`sonet_group.setowner`](struct@Setowner).
 	pub mod setowner {
 		/// Error codes of `sonet_group.setowner`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Invalid workgroup/project ID` (no status), `Invalid user ID` (no status), `Insufficient permissions to complete the operation.` (no status), `Cannot complete operation.` (no status).
 		pub type Error = crate::SystemError;
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -735,7 +671,7 @@ pub mod sonet_group {
 	pub mod update {
 		/// Error codes of `sonet_group.update`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Wrong group ID` (no status), `User has no permissions to update group` (no status), `Cannot update group` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -772,7 +708,7 @@ pub mod sonet_group {
 		///
 		/// Required: `GROUP_ID`, `USER_ID`. Optional: none.
 		///
-		/// Result: `array` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
+		/// Result: `array` ([`add::Output`]). Errors: 4 errors without a code ([`add::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Add {
@@ -805,7 +741,7 @@ pub mod sonet_group {
 		///
 		/// Required: `GROUP_ID`, `USER_ID`. Optional: none.
 		///
-		/// Result: `array` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+		/// Result: `array` ([`delete::Output`]). Errors: 4 errors without a code ([`delete::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Delete {
@@ -838,7 +774,7 @@ pub mod sonet_group {
 		///
 		/// Required: `ID`. Optional: none.
 		///
-		/// Result: `object[]` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
+		/// Result: `object[]` ([`get::Output`]). Errors: 2 errors without a code ([`get::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Get {
@@ -883,7 +819,7 @@ pub mod sonet_group {
 		///
 		/// Required: `GROUP_ID`, `USER_ID`. Optional: `MESSAGE`.
 		///
-		/// Result: `array` ([`invite::Output`]). Errors: one error without a code ([`invite::Error`]).
+		/// Result: `array` ([`invite::Output`]). Errors: 3 errors without a code ([`invite::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Invite {
@@ -921,7 +857,7 @@ pub mod sonet_group {
 		///
 		/// Required: `GROUP_ID`. Optional: `MESSAGE`.
 		///
-		/// Result: `boolean` ([`request::Output`]). Errors: one error without a code ([`request::Error`]).
+		/// Result: `boolean` ([`request::Output`]). Errors: 3 errors without a code ([`request::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Request {
@@ -952,7 +888,7 @@ pub mod sonet_group {
 		///
 		/// Required: `GROUP_ID`, `USER_ID`, `ROLE`. Optional: none.
 		///
-		/// Result: `array` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
+		/// Result: `array` ([`update::Output`]). Errors: 5 errors without a code ([`update::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Update {
@@ -990,7 +926,7 @@ pub mod sonet_group {
 		pub mod add {
 			/// Error codes of `sonet_group.user.add`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong group ID` (no status), `No permissions to add users` (no status), `Wrong user IDs` (no status), `Socialnetwork group not found` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
@@ -1000,7 +936,7 @@ pub mod sonet_group {
 		pub mod delete {
 			/// Error codes of `sonet_group.user.delete`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong group ID` (no status), `No permissions to update users role` (no status), `Wrong user IDs` (no status), `Socialnetwork group not found` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
@@ -1010,7 +946,7 @@ pub mod sonet_group {
 		pub mod get {
 			/// Error codes of `sonet_group.user.get`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong socialnetwork group ID` (no status), `Socialnetwork group not found` (no status).
 			pub type Error = crate::SystemError;
 			/// The object `result` of `sonet_group.user.get`: `object[]`.
 			///
@@ -1072,7 +1008,7 @@ pub mod sonet_group {
 		pub mod invite {
 			/// Error codes of `sonet_group.user.invite`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong group ID` (no status), `Wrong user IDs` (no status), `Socialnetwork group not found` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `array`.
 			pub type Output = crate::List<::serde_json::Value>;
@@ -1082,7 +1018,7 @@ pub mod sonet_group {
 		pub mod request {
 			/// Error codes of `sonet_group.user.request`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong group ID` (no status), `Socialnetwork group not found` (no status), `Cannot request to join group` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -1092,7 +1028,7 @@ pub mod sonet_group {
 		pub mod update {
 			/// Error codes of `sonet_group.user.update`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Wrong group ID` (no status), `No permissions to update users role` (no status), `Incorrect role code` (no status), `Wrong user IDs` (no status), `Socialnetwork group not found` (no status).
 			pub type Error = crate::SystemError;
 			/// Allowed values of `params.ROLE` in `sonet_group.user.update`.
 			#[derive(Debug, Clone, PartialEq, Eq)]

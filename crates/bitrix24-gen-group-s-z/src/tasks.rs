@@ -99,8 +99,6 @@ pub mod v3 {
 			/// `filter`: `any`, optional.
 			pub filter: Option<::serde_json::Value>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `ASC`, `DESC`.
 			pub order: Option<list::Order>,
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
@@ -1426,14 +1424,45 @@ pub mod v3 {
 					"BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION" }
 				);
 				error_code!(Error);
+				/// The object `result.items` of `tasks.task.field.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
+				///
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputItems {
+					/// `name`: `string`, example only.
+					pub name: Option<String>,
+					/// `type`: `string`, example only.
+					pub type_: Option<String>,
+					/// `title`: `string`, example only.
+					pub title: Option<String>,
+					/// `description`: `any`, example only.
+					pub description: ::serde_json::Value,
+					/// `filterable`: `boolean`, example only.
+					pub filterable: Option<bool>,
+					/// `sortable`: `boolean`, example only.
+					pub sortable: Option<bool>,
+					/// `multiple`: `boolean`, example only.
+					pub multiple: Option<bool>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
+				}
+				result_impls!(
+					OutputItems { opt soft "name" name, opt soft "type" type_, opt soft
+					"title" title, req soft "description" description, opt soft
+					"filterable" filterable, opt soft "sortable" sortable, opt soft
+					"multiple" multiple, }
+				);
 				/// The object `result` of `tasks.task.field.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-field-list.html>
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `items`: `array`.
-					pub items: Vec<::serde_json::Value>,
+					/// `items`: `object[]`.
+					pub items: Vec<OutputItems>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}
@@ -1725,330 +1754,6 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION" }
 			);
 			error_code!(Error);
-			/// The object `result.item.responsible` of `tasks.task.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputItemResponsible {
-				/// `name`: `string`, example only.
-				pub name: Option<String>,
-				/// `email`: `string`, example only.
-				pub email: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputItemResponsible { opt soft "name" name, opt soft "email" email, }
-			);
-			/// The object `result.item.rights` of `tasks.task.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputItemRights {
-				/// `read`: `boolean`, example only.
-				pub read: Option<bool>,
-				/// `watch`: `boolean`, example only.
-				pub watch: Option<bool>,
-				/// `mute`: `boolean`, example only.
-				pub mute: Option<bool>,
-				/// `createResult`: `boolean`, example only.
-				pub create_result: Option<bool>,
-				/// `edit`: `boolean`, example only.
-				pub edit: Option<bool>,
-				/// `remove`: `boolean`, example only.
-				pub remove: Option<bool>,
-				/// `complete`: `boolean`, example only.
-				pub complete: Option<bool>,
-				/// `approve`: `boolean`, example only.
-				pub approve: Option<bool>,
-				/// `disapprove`: `boolean`, example only.
-				pub disapprove: Option<bool>,
-				/// `start`: `boolean`, example only.
-				pub start: Option<bool>,
-				/// `take`: `boolean`, example only.
-				pub take: Option<bool>,
-				/// `delegate`: `boolean`, example only.
-				pub delegate: Option<bool>,
-				/// `defer`: `boolean`, example only.
-				pub defer: Option<bool>,
-				/// `renew`: `boolean`, example only.
-				pub renew: Option<bool>,
-				/// `deadline`: `boolean`, example only.
-				pub deadline: Option<bool>,
-				/// `datePlan`: `boolean`, example only.
-				pub date_plan: Option<bool>,
-				/// `changeDirector`: `boolean`, example only.
-				pub change_director: Option<bool>,
-				/// `changeResponsible`: `boolean`, example only.
-				pub change_responsible: Option<bool>,
-				/// `changeAccomplices`: `boolean`, example only.
-				pub change_accomplices: Option<bool>,
-				/// `pause`: `boolean`, example only.
-				pub pause: Option<bool>,
-				/// `timeTracking`: `boolean`, example only.
-				pub time_tracking: Option<bool>,
-				/// `mark`: `boolean`, example only.
-				pub mark: Option<bool>,
-				/// `changeStatus`: `boolean`, example only.
-				pub change_status: Option<bool>,
-				/// `reminder`: `boolean`, example only.
-				pub reminder: Option<bool>,
-				/// `addAuditors`: `boolean`, example only.
-				pub add_auditors: Option<bool>,
-				/// `elapsedTime`: `boolean`, example only.
-				pub elapsed_time: Option<bool>,
-				/// `favorite`: `boolean`, example only.
-				pub favorite: Option<bool>,
-				/// `checklistAdd`: `boolean`, example only.
-				pub checklist_add: Option<bool>,
-				/// `checklistEdit`: `boolean`, example only.
-				pub checklist_edit: Option<bool>,
-				/// `checklistSave`: `boolean`, example only.
-				pub checklist_save: Option<bool>,
-				/// `checklistToggle`: `boolean`, example only.
-				pub checklist_toggle: Option<bool>,
-				/// `automate`: `boolean`, example only.
-				pub automate: Option<bool>,
-				/// `resultEdit`: `boolean`, example only.
-				pub result_edit: Option<bool>,
-				/// `completeResult`: `boolean`, example only.
-				pub complete_result: Option<bool>,
-				/// `removeResult`: `boolean`, example only.
-				pub remove_result: Option<bool>,
-				/// `resultRead`: `boolean`, example only.
-				pub result_read: Option<bool>,
-				/// `admin`: `boolean`, example only.
-				pub admin: Option<bool>,
-				/// `createSubtask`: `boolean`, example only.
-				pub create_subtask: Option<bool>,
-				/// `copy`: `boolean`, example only.
-				pub copy: Option<bool>,
-				/// `saveAsTemplate`: `boolean`, example only.
-				pub save_as_template: Option<bool>,
-				/// `attachFile`: `boolean`, example only.
-				pub attach_file: Option<bool>,
-				/// `detachFile`: `boolean`, example only.
-				pub detach_file: Option<bool>,
-				/// `detachParent`: `boolean`, example only.
-				pub detach_parent: Option<bool>,
-				/// `createGanttDependence`: `boolean`, example only.
-				pub create_gantt_dependence: Option<bool>,
-				/// `sort`: `boolean`, example only.
-				pub sort: Option<bool>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputItemRights { opt soft "read" read, opt soft "watch" watch, opt soft
-				"mute" mute, opt soft "createResult" create_result, opt soft "edit" edit,
-				opt soft "remove" remove, opt soft "complete" complete, opt soft
-				"approve" approve, opt soft "disapprove" disapprove, opt soft "start"
-				start, opt soft "take" take, opt soft "delegate" delegate, opt soft
-				"defer" defer, opt soft "renew" renew, opt soft "deadline" deadline, opt
-				soft "datePlan" date_plan, opt soft "changeDirector" change_director, opt
-				soft "changeResponsible" change_responsible, opt soft "changeAccomplices"
-				change_accomplices, opt soft "pause" pause, opt soft "timeTracking"
-				time_tracking, opt soft "mark" mark, opt soft "changeStatus"
-				change_status, opt soft "reminder" reminder, opt soft "addAuditors"
-				add_auditors, opt soft "elapsedTime" elapsed_time, opt soft "favorite"
-				favorite, opt soft "checklistAdd" checklist_add, opt soft "checklistEdit"
-				checklist_edit, opt soft "checklistSave" checklist_save, opt soft
-				"checklistToggle" checklist_toggle, opt soft "automate" automate, opt
-				soft "resultEdit" result_edit, opt soft "completeResult" complete_result,
-				opt soft "removeResult" remove_result, opt soft "resultRead" result_read,
-				opt soft "admin" admin, opt soft "createSubtask" create_subtask, opt soft
-				"copy" copy, opt soft "saveAsTemplate" save_as_template, opt soft
-				"attachFile" attach_file, opt soft "detachFile" detach_file, opt soft
-				"detachParent" detach_parent, opt soft "createGanttDependence"
-				create_gantt_dependence, opt soft "sort" sort, }
-			);
-			/// The object `result.item` of `tasks.task.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputItem {
-				/// `id`: `integer`, example only.
-				pub id: Option<i64>,
-				/// `title`: `string`, example only.
-				pub title: Option<String>,
-				/// `description`: `string`, example only.
-				pub description: Option<String>,
-				/// `responsible`: `object`, example only.
-				pub responsible: Option<OutputItemResponsible>,
-				/// `deadline`: `string`, example only.
-				pub deadline: Option<String>,
-				/// `needsControl`: `boolean`, example only.
-				pub needs_control: Option<bool>,
-				/// `startPlan`: `any`, example only.
-				pub start_plan: ::serde_json::Value,
-				/// `endPlan`: `any`, example only.
-				pub end_plan: ::serde_json::Value,
-				/// `fileIds`: `any`, example only.
-				pub file_ids: ::serde_json::Value,
-				/// `checklist`: `integer[]`, example only.
-				pub checklist: Vec<i64>,
-				/// `epicId`: `any`, example only.
-				pub epic_id: ::serde_json::Value,
-				/// `storyPoints`: `any`, example only.
-				pub story_points: ::serde_json::Value,
-				/// `priority`: `string`, example only.
-				pub priority: Option<String>,
-				/// `status`: `string`, example only.
-				pub status: Option<String>,
-				/// `statusChanged`: `string`, example only.
-				pub status_changed: Option<String>,
-				/// `parentId`: `any`, example only.
-				pub parent_id: ::serde_json::Value,
-				/// `containsChecklist`: `boolean`, example only.
-				pub contains_checklist: Option<bool>,
-				/// `containsSubTasks`: `boolean`, example only.
-				pub contains_sub_tasks: Option<bool>,
-				/// `containsRelatedTasks`: `boolean`, example only.
-				pub contains_related_tasks: Option<bool>,
-				/// `containsGanttLinks`: `boolean`, example only.
-				pub contains_gantt_links: Option<bool>,
-				/// `containsPlacements`: `boolean`, example only.
-				pub contains_placements: Option<bool>,
-				/// `containsResults`: `boolean`, example only.
-				pub contains_results: Option<bool>,
-				/// `numberOfReminders`: `integer`, example only.
-				pub number_of_reminders: Option<i64>,
-				/// `chatId`: `integer`, example only.
-				pub chat_id: Option<i64>,
-				/// `plannedDuration`: `integer`, example only.
-				pub planned_duration: Option<i64>,
-				/// `actualDuration`: `integer`, example only.
-				pub actual_duration: Option<i64>,
-				/// `durationType`: `string`, example only.
-				pub duration_type: Option<String>,
-				/// `started`: `any`, example only.
-				pub started: ::serde_json::Value,
-				/// `estimatedTime`: `integer`, example only.
-				pub estimated_time: Option<i64>,
-				/// `replicate`: `boolean`, example only.
-				pub replicate: Option<bool>,
-				/// `changed`: `string`, example only.
-				pub changed: Option<String>,
-				/// `closed`: `any`, example only.
-				pub closed: ::serde_json::Value,
-				/// `activity`: `string`, example only.
-				pub activity: Option<String>,
-				/// `guid`: `string`, example only.
-				pub guid: Option<String>,
-				/// `xmlId`: `any`, example only.
-				pub xml_id: ::serde_json::Value,
-				/// `exchangeId`: `any`, example only.
-				pub exchange_id: ::serde_json::Value,
-				/// `exchangeModified`: `any`, example only.
-				pub exchange_modified: ::serde_json::Value,
-				/// `outlookVersion`: `integer`, example only.
-				pub outlook_version: Option<i64>,
-				/// `mark`: `string`, example only.
-				pub mark: Option<String>,
-				/// `allowsChangeDeadline`: `boolean`, example only.
-				pub allows_change_deadline: Option<bool>,
-				/// `allowsTimeTracking`: `boolean`, example only.
-				pub allows_time_tracking: Option<bool>,
-				/// `matchesWorkTime`: `boolean`, example only.
-				pub matches_work_time: Option<bool>,
-				/// `addInReport`: `any`, example only.
-				pub add_in_report: ::serde_json::Value,
-				/// `isMultitask`: `boolean`, example only.
-				pub is_multitask: Option<bool>,
-				/// `siteId`: `string`, example only.
-				pub site_id: Option<String>,
-				/// `deadlineCount`: `any`, example only.
-				pub deadline_count: ::serde_json::Value,
-				/// `declineReason`: `any`, example only.
-				pub decline_reason: ::serde_json::Value,
-				/// `forumTopicId`: `any`, example only.
-				pub forum_topic_id: ::serde_json::Value,
-				/// `link`: `string`, example only.
-				pub link: Option<String>,
-				/// `rights`: `object`, example only.
-				pub rights: Option<OutputItemRights>,
-				/// `archiveLink`: `string`, example only.
-				pub archive_link: Option<String>,
-				/// `crmItemIds`: `string[]`, example only.
-				pub crm_item_ids: Vec<String>,
-				/// `requireResult`: `boolean`, example only.
-				pub require_result: Option<bool>,
-				/// `matchesSubTasksTime`: `boolean`, example only.
-				pub matches_sub_tasks_time: Option<bool>,
-				/// `autocompleteSubTasks`: `boolean`, example only.
-				pub autocomplete_sub_tasks: Option<bool>,
-				/// `allowsChangeDatePlan`: `boolean`, example only.
-				pub allows_change_date_plan: Option<bool>,
-				/// `maxDeadlineChangeDate`: `any`, example only.
-				pub max_deadline_change_date: ::serde_json::Value,
-				/// `maxDeadlineChanges`: `any`, example only.
-				pub max_deadline_changes: ::serde_json::Value,
-				/// `requireDeadlineChangeReason`: `boolean`, example only.
-				pub require_deadline_change_reason: Option<bool>,
-				/// `inFavorite`: `array`, example only.
-				pub in_favorite: Vec<::serde_json::Value>,
-				/// `inPin`: `array`, example only.
-				pub in_pin: Vec<::serde_json::Value>,
-				/// `inGroupPin`: `array`, example only.
-				pub in_group_pin: Vec<::serde_json::Value>,
-				/// `inMute`: `array`, example only.
-				pub in_mute: Vec<::serde_json::Value>,
-				/// `dependsOn`: `array`, example only.
-				pub depends_on: Vec<::serde_json::Value>,
-				/// `scenarios`: `string[]`, example only.
-				pub scenarios: Vec<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputItem { opt soft "id" id, opt soft "title" title, opt soft
-				"description" description, opt soft "responsible" responsible, opt soft
-				"deadline" deadline, opt soft "needsControl" needs_control, req soft
-				"startPlan" start_plan, req soft "endPlan" end_plan, req soft "fileIds"
-				file_ids, req soft "checklist" checklist, req soft "epicId" epic_id, req
-				soft "storyPoints" story_points, opt soft "priority" priority, opt soft
-				"status" status, opt soft "statusChanged" status_changed, req soft
-				"parentId" parent_id, opt soft "containsChecklist" contains_checklist,
-				opt soft "containsSubTasks" contains_sub_tasks, opt soft
-				"containsRelatedTasks" contains_related_tasks, opt soft
-				"containsGanttLinks" contains_gantt_links, opt soft "containsPlacements"
-				contains_placements, opt soft "containsResults" contains_results, opt
-				soft "numberOfReminders" number_of_reminders, opt soft "chatId" chat_id,
-				opt soft "plannedDuration" planned_duration, opt soft "actualDuration"
-				actual_duration, opt soft "durationType" duration_type, req soft
-				"started" started, opt soft "estimatedTime" estimated_time, opt soft
-				"replicate" replicate, opt soft "changed" changed, req soft "closed"
-				closed, opt soft "activity" activity, opt soft "guid" guid, req soft
-				"xmlId" xml_id, req soft "exchangeId" exchange_id, req soft
-				"exchangeModified" exchange_modified, opt soft "outlookVersion"
-				outlook_version, opt soft "mark" mark, opt soft "allowsChangeDeadline"
-				allows_change_deadline, opt soft "allowsTimeTracking"
-				allows_time_tracking, opt soft "matchesWorkTime" matches_work_time, req
-				soft "addInReport" add_in_report, opt soft "isMultitask" is_multitask,
-				opt soft "siteId" site_id, req soft "deadlineCount" deadline_count, req
-				soft "declineReason" decline_reason, req soft "forumTopicId"
-				forum_topic_id, opt soft "link" link, opt soft "rights" rights, opt soft
-				"archiveLink" archive_link, req soft "crmItemIds" crm_item_ids, opt soft
-				"requireResult" require_result, opt soft "matchesSubTasksTime"
-				matches_sub_tasks_time, opt soft "autocompleteSubTasks"
-				autocomplete_sub_tasks, opt soft "allowsChangeDatePlan"
-				allows_change_date_plan, req soft "maxDeadlineChangeDate"
-				max_deadline_change_date, req soft "maxDeadlineChanges"
-				max_deadline_changes, opt soft "requireDeadlineChangeReason"
-				require_deadline_change_reason, req soft "inFavorite" in_favorite, req
-				soft "inPin" in_pin, req soft "inGroupPin" in_group_pin, req soft
-				"inMute" in_mute, req soft "dependsOn" depends_on, req soft "scenarios"
-				scenarios, }
-			);
 			/// The object `result` of `tasks.task.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-rest-v3.html>
@@ -2056,7 +1761,7 @@ pub mod v3 {
 			#[non_exhaustive]
 			pub struct Output {
 				/// `item`: `object`.
-				pub item: Option<OutputItem>,
+				pub item: Option<crate::entities::TasksFields>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
@@ -2092,6 +1797,18 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.order.<field>` in `tasks.task.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `ASC`
+				Asc,
+				/// `DESC`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 			/// The object `params.order` of `tasks.task.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list-rest-v3.html>
@@ -2100,8 +1817,10 @@ pub mod v3 {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `ASC`, `DESC`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -2111,7 +1830,7 @@ pub mod v3 {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result.items` of `tasks.task.list`: `object[]`.
 			///
@@ -2359,73 +2078,6 @@ pub mod v3 {
 				params_impls!(
 					Fields { req field "taskId" task_id, req field "text" text, }
 				);
-				/// Allowed values of `result.item.status` in `tasks.task.result.add`.
-				#[derive(Debug, Clone, PartialEq, Eq)]
-				#[non_exhaustive]
-				pub enum OutputItemStatus {
-					/// `open`
-					Open,
-					/// `closed`
-					Closed,
-					/// A value this version of the crate does not know, kept as sent.
-					Unknown(String),
-				}
-				string_enum!(OutputItemStatus { Open = "open", Closed = "closed" });
-				/// The object `result.item.rights` of `tasks.task.result.add`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItemRights {
-					/// `edit`: `boolean`.
-					pub edit: Option<bool>,
-					/// `remove`: `boolean`.
-					pub remove: Option<bool>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItemRights { opt field "edit" edit, opt field "remove" remove,
-					}
-				);
-				/// The object `result.item` of `tasks.task.result.add`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItem {
-					/// `id`: `integer`.
-					pub id: Option<i64>,
-					/// `taskId`: `integer`.
-					pub task_id: Option<i64>,
-					/// `text`: `string`.
-					pub text: Option<String>,
-					/// `authorId`: `integer`.
-					pub author_id: Option<i64>,
-					/// `createdAt`: `datetime`.
-					pub created_at: Option<::bitrix24_runtime::DateTime>,
-					/// `updatedAt`: `datetime`.
-					pub updated_at: Option<::bitrix24_runtime::DateTime>,
-					/// `status`: `string`.
-					///
-					/// Values: `open`, `closed`.
-					pub status: Option<OutputItemStatus>,
-					/// `fileIds`: `array`.
-					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`.
-					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `integer`.
-					pub message_id: Option<i64>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItem { opt field "id" id, opt field "taskId" task_id, opt field
-					"text" text, opt field "authorId" author_id, opt field "createdAt"
-					created_at, opt field "updatedAt" updated_at, opt field "status"
-					status, req field "fileIds" file_ids, opt field "rights" rights, opt
-					field "messageId" message_id, }
-				);
 				/// The object `result` of `tasks.task.result.add`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-add.html>
@@ -2433,7 +2085,7 @@ pub mod v3 {
 				#[non_exhaustive]
 				pub struct Output {
 					/// `item`: `object`.
-					pub item: Option<OutputItem>,
+					pub item: Option<crate::entities::TasksTaskResultItem>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}
@@ -2490,62 +2142,6 @@ pub mod v3 {
 					}
 				}
 				params_impls!(Fields { req field "messageId" message_id, });
-				/// The object `result.item.rights` of `tasks.task.result.addfromchatmessage`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItemRights {
-					/// `edit`: `boolean`, example only.
-					pub edit: Option<bool>,
-					/// `remove`: `boolean`, example only.
-					pub remove: Option<bool>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItemRights { opt soft "edit" edit, opt soft "remove" remove, }
-				);
-				/// The object `result.item` of `tasks.task.result.addfromchatmessage`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItem {
-					/// `id`: `integer`, example only.
-					pub id: Option<i64>,
-					/// `taskId`: `integer`, example only.
-					pub task_id: Option<i64>,
-					/// `text`: `string`, example only.
-					pub text: Option<String>,
-					/// `authorId`: `integer`, example only.
-					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, example only.
-					pub created_at: Option<String>,
-					/// `updatedAt`: `any`, example only.
-					pub updated_at: ::serde_json::Value,
-					/// `status`: `string`, example only.
-					pub status: Option<String>,
-					/// `fileIds`: `array`, example only.
-					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, example only.
-					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `integer`, example only.
-					pub message_id: Option<i64>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItem { opt soft "id" id, opt soft "taskId" task_id, opt soft
-					"text" text, opt soft "authorId" author_id, opt soft "createdAt"
-					created_at, req soft "updatedAt" updated_at, opt soft "status"
-					status, req soft "fileIds" file_ids, opt soft "rights" rights, opt
-					soft "messageId" message_id, }
-				);
 				/// The object `result` of `tasks.task.result.addfromchatmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-addfromchatmessage.html>
@@ -2553,7 +2149,7 @@ pub mod v3 {
 				#[non_exhaustive]
 				pub struct Output {
 					/// `item`: `object`.
-					pub item: Option<OutputItem>,
+					pub item: Option<crate::entities::TasksTaskResultItem>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}
@@ -2680,37 +2276,6 @@ pub mod v3 {
 				string_enum!(
 					Filter { Open = "open", Closed = "closed", MessageId = "messageId" }
 				);
-				/// The object `result.items` of `tasks.task.result.list`: `object[]`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItems {
-					/// `id`: `integer`, example only.
-					pub id: Option<i64>,
-					/// `taskId`: `integer`, example only.
-					pub task_id: Option<i64>,
-					/// `text`: `string`, example only.
-					pub text: Option<String>,
-					/// `authorId`: `integer`, example only.
-					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, example only.
-					pub created_at: Option<String>,
-					/// `status`: `string`, example only.
-					pub status: Option<String>,
-					/// `messageId`: `any`, example only.
-					pub message_id: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItems { opt soft "id" id, opt soft "taskId" task_id, opt soft
-					"text" text, opt soft "authorId" author_id, opt soft "createdAt"
-					created_at, opt soft "status" status, req soft "messageId"
-					message_id, }
-				);
 				/// The object `result` of `tasks.task.result.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-list-rest-v3.html>
@@ -2718,7 +2283,7 @@ pub mod v3 {
 				#[non_exhaustive]
 				pub struct Output {
 					/// `items`: `object[]`.
-					pub items: Vec<OutputItems>,
+					pub items: Vec<crate::entities::TasksTaskResultItem>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}
@@ -2775,62 +2340,6 @@ pub mod v3 {
 					}
 				}
 				params_impls!(Fields { req field "text" text, });
-				/// The object `result.item.rights` of `tasks.task.result.update`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItemRights {
-					/// `edit`: `boolean`, example only.
-					pub edit: Option<bool>,
-					/// `remove`: `boolean`, example only.
-					pub remove: Option<bool>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItemRights { opt soft "edit" edit, opt soft "remove" remove, }
-				);
-				/// The object `result.item` of `tasks.task.result.update`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputItem {
-					/// `id`: `integer`, example only.
-					pub id: Option<i64>,
-					/// `taskId`: `integer`, example only.
-					pub task_id: Option<i64>,
-					/// `text`: `string`, example only.
-					pub text: Option<String>,
-					/// `authorId`: `integer`, example only.
-					pub author_id: Option<i64>,
-					/// `createdAt`: `string`, example only.
-					pub created_at: Option<String>,
-					/// `updatedAt`: `string`, example only.
-					pub updated_at: Option<String>,
-					/// `status`: `string`, example only.
-					pub status: Option<String>,
-					/// `fileIds`: `array`, example only.
-					pub file_ids: Vec<::serde_json::Value>,
-					/// `rights`: `object`, example only.
-					pub rights: Option<OutputItemRights>,
-					/// `messageId`: `any`, example only.
-					pub message_id: ::serde_json::Value,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputItem { opt soft "id" id, opt soft "taskId" task_id, opt soft
-					"text" text, opt soft "authorId" author_id, opt soft "createdAt"
-					created_at, opt soft "updatedAt" updated_at, opt soft "status"
-					status, req soft "fileIds" file_ids, opt soft "rights" rights, req
-					soft "messageId" message_id, }
-				);
 				/// The object `result` of `tasks.task.result.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/result/tasks-task-result-update.html>
@@ -2838,7 +2347,7 @@ pub mod v3 {
 				#[non_exhaustive]
 				pub struct Output {
 					/// `item`: `object`.
-					pub item: Option<OutputItem>,
+					pub item: Option<crate::entities::TasksTaskResultItem>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}

@@ -3014,31 +3014,9 @@ pub mod voximplant {
 		pub mod get {
 			/// Error codes of `voximplant.url.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
-			/// The object `result` of `voximplant.url.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-url-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `detail_statistics`: `string`.
-				pub detail_statistics: Option<String>,
-				/// `buy_connector`: `string`.
-				pub buy_connector: Option<String>,
-				/// `edit_config`: `string`.
-				pub edit_config: Option<String>,
-				/// `lines`: `string`.
-				pub lines: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "detail_statistics" detail_statistics, opt field
-				"buy_connector" buy_connector, opt field "edit_config" edit_config, opt
-				field "lines" lines, } fits["detail_statistics", "buy_connector",
-				"edit_config", "lines"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::VoximplantUrl;
 			method!(super::Get, "voximplant.url.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 	}
 	/// Methods under `voximplant::user`.
@@ -3049,7 +3027,7 @@ pub mod voximplant {
 		///
 		/// Required: `USER_ID`. Optional: none.
 		///
-		/// Result: `integer` ([`activate_phone::Output`]). Errors: one error without a code ([`activate_phone::Error`]).
+		/// Result: `integer` ([`activate_phone::Output`]). Errors: 2 errors without a code ([`activate_phone::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct ActivatePhone {
@@ -3122,7 +3100,7 @@ pub mod voximplant {
 		pub mod activate_phone {
 			/// Error codes of `voximplant.user.activatePhone`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Parameter USER_ID is not set` (no status), `You are not allowed to modify user's settings` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `integer`.
 			pub type Output = ::bitrix24_runtime::lenient::Int;
@@ -3142,7 +3120,7 @@ pub mod voximplant {
 		pub mod get {
 			/// Error codes of `voximplant.user.get`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Parameter USER_ID is not set` (no status).
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -3161,43 +3139,9 @@ pub mod voximplant {
 				"ACCESS_DENIED" }
 			);
 			error_code!(Error);
-			/// The object `result` of `voximplant.user.get`: `object[]`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/voximplant/users/voximplant-user-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Item {
-				/// `ID`: `string`.
-				pub id: Option<String>,
-				/// `DEFAULT_LINE`: `string`.
-				pub default_line: Option<String>,
-				/// `PHONE_ENABLED`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub phone_enabled: Option<bool>,
-				/// `SIP_SERVER`: `string`.
-				pub sip_server: Option<String>,
-				/// `SIP_LOGIN`: `string`.
-				pub sip_login: Option<String>,
-				/// `SIP_PASSWORD`: `string`.
-				pub sip_password: Option<String>,
-				/// `INNER_NUMBER`: `string`.
-				pub inner_number: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Item { opt field "ID" id, opt field "DEFAULT_LINE" default_line, opt_yn
-				field "PHONE_ENABLED" phone_enabled, opt field "SIP_SERVER" sip_server,
-				opt field "SIP_LOGIN" sip_login, opt field "SIP_PASSWORD" sip_password,
-				opt field "INNER_NUMBER" inner_number, } fits["ID", "DEFAULT_LINE",
-				"PHONE_ENABLED", "SIP_SERVER", "SIP_LOGIN", "SIP_PASSWORD",
-				"INNER_NUMBER"] []
-			);
 			/// The `result` of the call: `object[]`.
-			pub type Output = crate::List<Item>;
+			pub type Output = crate::List<crate::entities::VoximplantUser>;
 			method!(super::Get, "voximplant.user.get", V2, true);
-			deserialize_via_from_value!(Item);
 		}
 	}
 }

@@ -152,7 +152,7 @@ params_impls!(Status { opt exact "USER_ID" user_id, });
 pub mod close {
 	/// Error codes of `timeman.close`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `User not found` (no status).
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -401,7 +401,7 @@ pub mod networkrange {
 pub mod open {
 	/// Error codes of `timeman.open`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `User not found` (no status).
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
 	pub enum Error {
@@ -490,7 +490,7 @@ pub mod open {
 pub mod pause {
 	/// Error codes of `timeman.pause`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `User not found` (no status).
 	pub type Error = crate::SystemError;
 	/// Allowed values of `result.STATUS` in `timeman.pause`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -593,290 +593,16 @@ pub mod schedule {
 	pub mod get {
 		/// Error codes of `timeman.schedule.get`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
-		/// Allowed values of `result.SCHEDULE_TYPE` in `timeman.schedule.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputScheduleType {
-			/// `FIXED`
-			Fixed,
-			/// `SHIFT`
-			Shift,
-			/// `FLEXTIME`
-			Flextime,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputScheduleType { Fixed = "FIXED", Shift = "SHIFT", Flextime = "FLEXTIME"
-			}
-		);
-		/// Allowed values of `result.REPORT_PERIOD` in `timeman.schedule.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputReportPeriod {
-			/// `MONTH`
-			Month,
-			/// `WEEK`
-			Week,
-			/// `TWO_WEEKS`
-			TwoWeeks,
-			/// `QUARTER`
-			Quarter,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(
-			OutputReportPeriod { Month = "MONTH", Week = "WEEK", TwoWeeks = "TWO_WEEKS",
-			Quarter = "QUARTER" }
-		);
-		/// The object `result.REPORT_PERIOD_OPTIONS` of `timeman.schedule.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputReportPeriodOptions {
-			/// `START_WEEK_DAY`: `integer`.
-			///
-			/// Values: `0`, `1`, `2`, `3`, `4`, `5`, `6`.
-			pub start_week_day: Option<i64>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputReportPeriodOptions { opt field "START_WEEK_DAY" start_week_day, }
-		);
-		/// The object `result.ALLOWED_DEVICES` of `timeman.schedule.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAllowedDevices {
-			/// `browser`: `boolean`.
-			pub browser: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputAllowedDevices { opt field "browser" browser, });
-		/// The object `result.SHIFTS` of `timeman.schedule.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputShifts {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `BREAK_DURATION`: `integer`.
-			pub break_duration: Option<i64>,
-			/// `WORK_TIME_START`: `integer`.
-			pub work_time_start: Option<i64>,
-			/// `WORK_TIME_END`: `integer`.
-			pub work_time_end: Option<i64>,
-			/// `WORK_DAYS`: `string`.
-			pub work_days: Option<String>,
-			/// `SCHEDULE_ID`: `integer`.
-			pub schedule_id: Option<i64>,
-			/// `DELETED`: `boolean`.
-			pub deleted: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputShifts { opt field "ID" id, opt field "NAME" name, opt field
-			"BREAK_DURATION" break_duration, opt field "WORK_TIME_START" work_time_start,
-			opt field "WORK_TIME_END" work_time_end, opt field "WORK_DAYS" work_days, opt
-			field "SCHEDULE_ID" schedule_id, opt field "DELETED" deleted, }
-		);
-		/// The object `result.CALENDAR` of `timeman.schedule.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputCalendar {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `PARENT_CALENDAR_ID`: `integer`.
-			pub parent_calendar_id: Option<i64>,
-			/// `SYSTEM_CODE`: `string`.
-			pub system_code: Option<String>,
-			/// `EXCLUSIONS`: `array`.
-			pub exclusions: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputCalendar { opt field "ID" id, opt field "NAME" name, opt field
-			"PARENT_CALENDAR_ID" parent_calendar_id, opt field "SYSTEM_CODE" system_code,
-			req field "EXCLUSIONS" exclusions, }
-		);
-		/// The object `result.SCHEDULE_VIOLATION_RULES.USERS_TO_NOTIFY` of `timeman.schedule.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputScheduleViolationRulesUsersToNotify {
-			/// `FIXED_START_END`: `array`.
-			pub fixed_start_end: Vec<::serde_json::Value>,
-			/// `FIXED_PER_RECORD`: `array`.
-			pub fixed_per_record: Vec<::serde_json::Value>,
-			/// `FIXED_EDIT_WORKTIME`: `array`.
-			pub fixed_edit_worktime: Vec<::serde_json::Value>,
-			/// `FIXED_PERIODIC`: `array`.
-			pub fixed_periodic: Vec<::serde_json::Value>,
-			/// `SHIFT_DELAY`: `array`.
-			pub shift_delay: Vec<::serde_json::Value>,
-			/// `SHIFT_MISSED_START`: `array`.
-			pub shift_missed_start: Vec<::serde_json::Value>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputScheduleViolationRulesUsersToNotify { req field "FIXED_START_END"
-			fixed_start_end, req field "FIXED_PER_RECORD" fixed_per_record, req field
-			"FIXED_EDIT_WORKTIME" fixed_edit_worktime, req field "FIXED_PERIODIC"
-			fixed_periodic, req field "SHIFT_DELAY" shift_delay, req field
-			"SHIFT_MISSED_START" shift_missed_start, }
-		);
-		/// The object `result.SCHEDULE_VIOLATION_RULES` of `timeman.schedule.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputScheduleViolationRules {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `SCHEDULE_ID`: `integer`.
-			pub schedule_id: Option<i64>,
-			/// `ENTITY_CODE`: `string`.
-			pub entity_code: Option<String>,
-			/// `MAX_EXACT_START`: `integer`.
-			pub max_exact_start: Option<i64>,
-			/// `MIN_EXACT_END`: `integer`.
-			pub min_exact_end: Option<i64>,
-			/// `MAX_OFFSET_START`: `integer`.
-			pub max_offset_start: Option<i64>,
-			/// `MIN_OFFSET_END`: `integer`.
-			pub min_offset_end: Option<i64>,
-			/// `RELATIVE_START_FROM`: `integer`.
-			pub relative_start_from: Option<i64>,
-			/// `RELATIVE_START_TO`: `integer`.
-			pub relative_start_to: Option<i64>,
-			/// `RELATIVE_END_FROM`: `integer`.
-			pub relative_end_from: Option<i64>,
-			/// `RELATIVE_END_TO`: `integer`.
-			pub relative_end_to: Option<i64>,
-			/// `MIN_DAY_DURATION`: `integer`.
-			pub min_day_duration: Option<i64>,
-			/// `MAX_ALLOWED_TO_EDIT_WORK_TIME`: `integer`.
-			pub max_allowed_to_edit_work_time: Option<i64>,
-			/// `MAX_WORK_TIME_LACK_FOR_PERIOD`: `integer`.
-			pub max_work_time_lack_for_period: Option<i64>,
-			/// `PERIOD_TIME_LACK_AGENT_ID`: `integer`.
-			pub period_time_lack_agent_id: Option<i64>,
-			/// `MAX_SHIFT_START_DELAY`: `integer`.
-			pub max_shift_start_delay: Option<i64>,
-			/// `MISSED_SHIFT_START`: `integer`.
-			pub missed_shift_start: Option<i64>,
-			/// `USERS_TO_NOTIFY`: `object`.
-			pub users_to_notify: Option<OutputScheduleViolationRulesUsersToNotify>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputScheduleViolationRules { opt field "ID" id, opt field "SCHEDULE_ID"
-			schedule_id, opt field "ENTITY_CODE" entity_code, opt field "MAX_EXACT_START"
-			max_exact_start, opt field "MIN_EXACT_END" min_exact_end, opt field
-			"MAX_OFFSET_START" max_offset_start, opt field "MIN_OFFSET_END"
-			min_offset_end, opt field "RELATIVE_START_FROM" relative_start_from, opt
-			field "RELATIVE_START_TO" relative_start_to, opt field "RELATIVE_END_FROM"
-			relative_end_from, opt field "RELATIVE_END_TO" relative_end_to, opt field
-			"MIN_DAY_DURATION" min_day_duration, opt field
-			"MAX_ALLOWED_TO_EDIT_WORK_TIME" max_allowed_to_edit_work_time, opt field
-			"MAX_WORK_TIME_LACK_FOR_PERIOD" max_work_time_lack_for_period, opt field
-			"PERIOD_TIME_LACK_AGENT_ID" period_time_lack_agent_id, opt field
-			"MAX_SHIFT_START_DELAY" max_shift_start_delay, opt field "MISSED_SHIFT_START"
-			missed_shift_start, opt field "USERS_TO_NOTIFY" users_to_notify, }
-		);
-		/// The object `result` of `timeman.schedule.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `SCHEDULE_TYPE`: `string`.
-			///
-			/// Values: `FIXED`, `SHIFT`, `FLEXTIME`.
-			pub schedule_type: Option<OutputScheduleType>,
-			/// `REPORT_PERIOD`: `string`.
-			///
-			/// Values: `MONTH`, `WEEK`, `TWO_WEEKS`, `QUARTER`.
-			pub report_period: Option<OutputReportPeriod>,
-			/// `REPORT_PERIOD_OPTIONS`: `object`.
-			pub report_period_options: Option<OutputReportPeriodOptions>,
-			/// `CALENDAR_ID`: `integer`.
-			pub calendar_id: Option<i64>,
-			/// `ALLOWED_DEVICES`: `object`.
-			pub allowed_devices: Option<OutputAllowedDevices>,
-			/// `DELETED`: `string`.
-			pub deleted: Option<String>,
-			/// `IS_FOR_ALL_USERS`: `boolean`.
-			pub is_for_all_users: Option<bool>,
-			/// `WORKTIME_RESTRICTIONS`: `array`.
-			pub worktime_restrictions: Vec<::serde_json::Value>,
-			/// `CONTROLLED_ACTIONS`: `integer`.
-			pub controlled_actions: Option<i64>,
-			/// `UPDATED_BY`: `integer`.
-			pub updated_by: Option<i64>,
-			/// `DELETED_BY`: `integer`.
-			pub deleted_by: Option<i64>,
-			/// `DELETED_AT`: `string`.
-			pub deleted_at: Option<String>,
-			/// `CREATED_BY`: `integer`.
-			pub created_by: Option<i64>,
-			/// `CREATED_AT`: `datetime`.
-			pub created_at: Option<::bitrix24_runtime::DateTime>,
-			/// `SHIFTS`: `array`.
-			pub shifts: Vec<OutputShifts>,
-			/// `CALENDAR`: `object`.
-			pub calendar: Option<OutputCalendar>,
-			/// `SCHEDULE_VIOLATION_RULES`: `object`.
-			pub schedule_violation_rules: Option<OutputScheduleViolationRules>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "ID" id, opt field "NAME" name, opt field "SCHEDULE_TYPE"
-			schedule_type, opt field "REPORT_PERIOD" report_period, opt field
-			"REPORT_PERIOD_OPTIONS" report_period_options, opt field "CALENDAR_ID"
-			calendar_id, opt field "ALLOWED_DEVICES" allowed_devices, opt field "DELETED"
-			deleted, opt field "IS_FOR_ALL_USERS" is_for_all_users, req field
-			"WORKTIME_RESTRICTIONS" worktime_restrictions, opt field "CONTROLLED_ACTIONS"
-			controlled_actions, opt field "UPDATED_BY" updated_by, opt field "DELETED_BY"
-			deleted_by, opt field "DELETED_AT" deleted_at, opt field "CREATED_BY"
-			created_by, opt field "CREATED_AT" created_at, req field "SHIFTS" shifts, opt
-			field "CALENDAR" calendar, opt field "SCHEDULE_VIOLATION_RULES"
-			schedule_violation_rules, } fits["ID", "NAME", "SCHEDULE_TYPE",
-			"REPORT_PERIOD", "REPORT_PERIOD_OPTIONS", "CALENDAR_ID", "ALLOWED_DEVICES",
-			"DELETED", "IS_FOR_ALL_USERS", "WORKTIME_RESTRICTIONS", "CONTROLLED_ACTIONS",
-			"UPDATED_BY", "DELETED_BY", "DELETED_AT", "CREATED_BY", "CREATED_AT",
-			"SHIFTS", "CALENDAR", "SCHEDULE_VIOLATION_RULES"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::TimemanSchedule;
 		method!(super::Get, "timeman.schedule.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 }
 /// Types of [`timeman.settings`](struct@Settings).
 pub mod settings {
 	/// Error codes of `timeman.settings`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `User not found` (no status).
 	pub type Error = crate::SystemError;
 	/// The object `result` of `timeman.settings`: `object`.
 	///
@@ -916,7 +642,7 @@ pub mod settings {
 pub mod status {
 	/// Error codes of `timeman.status`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `User not found` (no status).
 	pub type Error = crate::SystemError;
 	/// Allowed values of `result.STATUS` in `timeman.status`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1131,278 +857,9 @@ pub mod timecontrol {
 				"USER_ACCESS_ERROR" }
 			);
 			error_code!(Error);
-			/// Allowed values of `result.days.reports.type` in `timeman.timecontrol.reports.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputDaysReportsType {
-				/// `IDLE`
-				Idle,
-				/// `OFFLINE`
-				Offline,
-				/// `DESKTOP_ONLINE`
-				DesktopOnline,
-				/// `DESKTOP_OFFLINE`
-				DesktopOffline,
-				/// `DESKTOP_START`
-				DesktopStart,
-				/// `TM_START`
-				TmStart,
-				/// `TM_PAUSE`
-				TmPause,
-				/// `TM_CONTINUE`
-				TmContinue,
-				/// `TM_END`
-				TmEnd,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputDaysReportsType { Idle = "IDLE", Offline = "OFFLINE", DesktopOnline
-				= "DESKTOP_ONLINE", DesktopOffline = "DESKTOP_OFFLINE", DesktopStart =
-				"DESKTOP_START", TmStart = "TM_START", TmPause = "TM_PAUSE", TmContinue =
-				"TM_CONTINUE", TmEnd = "TM_END" }
-			);
-			/// Allowed values of `result.days.reports.report_type` in `timeman.timecontrol.reports.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputDaysReportsReportType {
-				/// `work`
-				Work,
-				/// `private`
-				Private,
-				/// `none`
-				None,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputDaysReportsReportType { Work = "work", Private = "private", None =
-				"none" }
-			);
-			/// Allowed values of `result.days.reports.source_start` in `timeman.timecontrol.reports.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputDaysReportsSourceStart {
-				/// `ONLINE_EVENT`
-				OnlineEvent,
-				/// `OFFLINE_AGENT`
-				OfflineAgent,
-				/// `DESKTOP_OFFLINE_AGENT`
-				DesktopOfflineAgent,
-				/// `DESKTOP_ONLINE_EVENT`
-				DesktopOnlineEvent,
-				/// `DESKTOP_START_EVENT`
-				DesktopStartEvent,
-				/// `IDLE_EVENT`
-				IdleEvent,
-				/// `TM_EVENT`
-				TmEvent,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputDaysReportsSourceStart { OnlineEvent = "ONLINE_EVENT", OfflineAgent
-				= "OFFLINE_AGENT", DesktopOfflineAgent = "DESKTOP_OFFLINE_AGENT",
-				DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT", DesktopStartEvent =
-				"DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT", TmEvent = "TM_EVENT" }
-			);
-			/// Allowed values of `result.days.reports.source_finish` in `timeman.timecontrol.reports.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputDaysReportsSourceFinish {
-				/// `ONLINE_EVENT`
-				OnlineEvent,
-				/// `OFFLINE_AGENT`
-				OfflineAgent,
-				/// `DESKTOP_OFFLINE_AGENT`
-				DesktopOfflineAgent,
-				/// `DESKTOP_ONLINE_EVENT`
-				DesktopOnlineEvent,
-				/// `DESKTOP_START_EVENT`
-				DesktopStartEvent,
-				/// `IDLE_EVENT`
-				IdleEvent,
-				/// `TM_EVENT`
-				TmEvent,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputDaysReportsSourceFinish { OnlineEvent = "ONLINE_EVENT",
-				OfflineAgent = "OFFLINE_AGENT", DesktopOfflineAgent =
-				"DESKTOP_OFFLINE_AGENT", DesktopOnlineEvent = "DESKTOP_ONLINE_EVENT",
-				DesktopStartEvent = "DESKTOP_START_EVENT", IdleEvent = "IDLE_EVENT",
-				TmEvent = "TM_EVENT" }
-			);
-			/// The object `result.days.reports` of `timeman.timecontrol.reports.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputDaysReports {
-				/// `id`: `string`.
-				pub id: Option<String>,
-				/// `user_id`: `string`.
-				pub user_id: Option<String>,
-				/// `type`: `string`.
-				///
-				/// Values: `IDLE`, `OFFLINE`, `DESKTOP_ONLINE`, `DESKTOP_OFFLINE`, `DESKTOP_START`, `TM_START`, `TM_PAUSE`, `TM_CONTINUE`, `TM_END`.
-				pub type_: Option<OutputDaysReportsType>,
-				/// `date_start`: `datetime`.
-				pub date_start: Option<::bitrix24_runtime::DateTime>,
-				/// `date_finish`: `datetime`.
-				pub date_finish: Option<::bitrix24_runtime::DateTime>,
-				/// `duration`: `integer`.
-				pub duration: Option<i64>,
-				/// `active`: `boolean`.
-				pub active: Option<bool>,
-				/// `entry_id`: `string`.
-				pub entry_id: Option<String>,
-				/// `report_type`: `string`.
-				///
-				/// Values: `work`, `private`, `none`.
-				pub report_type: Option<OutputDaysReportsReportType>,
-				/// `report_text`: `string`.
-				pub report_text: Option<String>,
-				/// `system_text`: `string`.
-				pub system_text: Option<String>,
-				/// `source_start`: `string`.
-				///
-				/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
-				pub source_start: Option<OutputDaysReportsSourceStart>,
-				/// `source_finish`: `string`.
-				///
-				/// Values: `ONLINE_EVENT`, `OFFLINE_AGENT`, `DESKTOP_OFFLINE_AGENT`, `DESKTOP_ONLINE_EVENT`, `DESKTOP_START_EVENT`, `IDLE_EVENT`, `TM_EVENT`.
-				pub source_finish: Option<OutputDaysReportsSourceFinish>,
-				/// `ip_start`: `string`.
-				pub ip_start: Option<String>,
-				/// `ip_finish`: `string`.
-				pub ip_finish: Option<String>,
-				/// `ip_start_network`: `boolean | object`.
-				pub ip_start_network: ::serde_json::Value,
-				/// `ip_finish_network`: `boolean | object`.
-				pub ip_finish_network: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputDaysReports { opt field "id" id, opt field "user_id" user_id, opt
-				field "type" type_, opt field "date_start" date_start, opt field
-				"date_finish" date_finish, opt field "duration" duration, opt field
-				"active" active, opt field "entry_id" entry_id, opt field "report_type"
-				report_type, opt field "report_text" report_text, opt field "system_text"
-				system_text, opt field "source_start" source_start, opt field
-				"source_finish" source_finish, opt field "ip_start" ip_start, opt field
-				"ip_finish" ip_finish, req field "ip_start_network" ip_start_network, req
-				field "ip_finish_network" ip_finish_network, }
-			);
-			/// The object `result.days` of `timeman.timecontrol.reports.get`: `array`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputDays {
-				/// `index`: `integer`.
-				pub index: Option<i64>,
-				/// `day_title`: `string`.
-				pub day_title: Option<String>,
-				/// `workday_date_start`: `datetime`.
-				pub workday_date_start: Option<::bitrix24_runtime::DateTime>,
-				/// `workday_date_finish`: `datetime`.
-				pub workday_date_finish: Option<::bitrix24_runtime::DateTime>,
-				/// `workday_complete`: `boolean`.
-				pub workday_complete: Option<bool>,
-				/// `workday_time_leaks_user`: `integer`.
-				pub workday_time_leaks_user: Option<i64>,
-				/// `workday_time_leaks_final`: `integer`.
-				pub workday_time_leaks_final: Option<i64>,
-				/// `workday_duration`: `integer`.
-				pub workday_duration: Option<i64>,
-				/// `workday_duration_final`: `integer`.
-				pub workday_duration_final: Option<i64>,
-				/// `workday_duration_config`: `integer`.
-				pub workday_duration_config: Option<i64>,
-				/// `reports`: `array`.
-				pub reports: Vec<OutputDaysReports>,
-				/// `workday_time_leaks_real`: `integer`.
-				pub workday_time_leaks_real: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputDays { opt field "index" index, opt field "day_title" day_title,
-				opt field "workday_date_start" workday_date_start, opt field
-				"workday_date_finish" workday_date_finish, opt field "workday_complete"
-				workday_complete, opt field "workday_time_leaks_user"
-				workday_time_leaks_user, opt field "workday_time_leaks_final"
-				workday_time_leaks_final, opt field "workday_duration" workday_duration,
-				opt field "workday_duration_final" workday_duration_final, opt field
-				"workday_duration_config" workday_duration_config, req field "reports"
-				reports, opt field "workday_time_leaks_real" workday_time_leaks_real, }
-			);
-			/// The object `result.user` of `timeman.timecontrol.reports.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputUser {
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `active`: `boolean`.
-				pub active: Option<bool>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `first_name`: `string`.
-				pub first_name: Option<String>,
-				/// `last_name`: `string`.
-				pub last_name: Option<String>,
-				/// `work_position`: `string`.
-				pub work_position: Option<String>,
-				/// `avatar`: `string`.
-				pub avatar: Option<String>,
-				/// `personal_gender`: `string`.
-				pub personal_gender: Option<String>,
-				/// `last_activity_date`: `datetime`.
-				pub last_activity_date: Option<::bitrix24_runtime::DateTime>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputUser { opt field "id" id, opt field "active" active, opt field
-				"name" name, opt field "first_name" first_name, opt field "last_name"
-				last_name, opt field "work_position" work_position, opt field "avatar"
-				avatar, opt field "personal_gender" personal_gender, opt field
-				"last_activity_date" last_activity_date, }
-			);
-			/// The object `result` of `timeman.timecontrol.reports.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `report`: `object`.
-				pub report: ::serde_json::Value,
-				/// `month_title`: `string`.
-				pub month_title: Option<String>,
-				/// `date_start`: `datetime`.
-				pub date_start: Option<::bitrix24_runtime::DateTime>,
-				/// `date_finish`: `datetime`.
-				pub date_finish: Option<::bitrix24_runtime::DateTime>,
-				/// `days`: `array`.
-				pub days: Vec<OutputDays>,
-				/// `user`: `object`.
-				pub user: Option<OutputUser>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { req field "report" report, opt field "month_title" month_title,
-				opt field "date_start" date_start, opt field "date_finish" date_finish,
-				req field "days" days, opt field "user" user, } fits["report",
-				"month_title", "date_start", "date_finish", "days", "user"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::TimemanTimecontrolReports;
 			method!(super::Get, "timeman.timecontrol.reports.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Methods under `timecontrol::reports::settings`.
 		pub mod settings {
@@ -1430,79 +887,11 @@ pub mod timecontrol {
 			pub mod get {
 				/// Error codes of `timeman.timecontrol.reports.settings.get`; see also [`crate::SystemError`].
 				pub type Error = crate::SystemError;
-				/// The object `result.departments` of `timeman.timecontrol.reports.settings.get`: `array`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputDepartments {
-					/// `id`: `string`.
-					pub id: Option<String>,
-					/// `name`: `string`.
-					pub name: Option<String>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputDepartments { opt field "id" id, opt field "name" name, }
-				);
-				/// Allowed values of `result.report_view_type` in `timeman.timecontrol.reports.settings.get`.
-				#[derive(Debug, Clone, PartialEq, Eq)]
-				#[non_exhaustive]
-				pub enum OutputReportViewType {
-					/// `none`
-					None,
-					/// `head`
-					Head,
-					/// `full`
-					Full,
-					/// `simple`
-					Simple,
-					/// A value this version of the crate does not know, kept as sent.
-					Unknown(String),
-				}
-				string_enum!(
-					OutputReportViewType { None = "none", Head = "head", Full = "full",
-					Simple = "simple" }
-				);
-				/// The object `result` of `timeman.timecontrol.reports.settings.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-settings-get.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct Output {
-					/// `active`: `boolean`.
-					pub active: Option<bool>,
-					/// `user_id`: `integer`.
-					pub user_id: Option<i64>,
-					/// `user_admin`: `boolean`.
-					pub user_admin: Option<bool>,
-					/// `user_head`: `boolean`.
-					pub user_head: Option<bool>,
-					/// `departments`: `array`.
-					pub departments: Vec<OutputDepartments>,
-					/// `minimum_idle_for_report`: `integer`.
-					pub minimum_idle_for_report: Option<i64>,
-					/// `report_view_type`: `string`.
-					///
-					/// Values: `none`, `head`, `full`, `simple`.
-					pub report_view_type: Option<OutputReportViewType>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					Output { opt field "active" active, opt field "user_id" user_id, opt
-					field "user_admin" user_admin, opt field "user_head" user_head, req
-					field "departments" departments, opt field "minimum_idle_for_report"
-					minimum_idle_for_report, opt field "report_view_type"
-					report_view_type, } fits["active", "user_id", "user_admin",
-					"user_head", "departments", "minimum_idle_for_report",
-					"report_view_type"] []
-				);
+				/// The `result` of the call: `object`.
+				pub type Output = crate::entities::TimemanTimecontrolReportsSettings;
 				method!(
 					super::Get, "timeman.timecontrol.reports.settings.get", V2, true
 				);
-				deserialize_via_from_value!(Output);
 			}
 		}
 		/// Methods under `timecontrol::reports::users`.
@@ -1687,107 +1076,9 @@ pub mod timecontrol {
 			}
 			string_enum!(Error { AccessError = "ACCESS_ERROR" });
 			error_code!(Error);
-			/// Allowed values of `result.report_request_type` in `timeman.timecontrol.settings.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputReportRequestType {
-				/// `all`
-				All,
-				/// `user`
-				User,
-				/// `none`
-				None,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputReportRequestType { All = "all", User = "user", None = "none" }
-			);
-			/// Allowed values of `result.report_simple_type` in `timeman.timecontrol.settings.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputReportSimpleType {
-				/// `all`
-				All,
-				/// `user`
-				User,
-				/// `none`
-				None,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputReportSimpleType { All = "all", User = "user", None = "none" }
-			);
-			/// Allowed values of `result.report_full_type` in `timeman.timecontrol.settings.get`.
-			#[derive(Debug, Clone, PartialEq, Eq)]
-			#[non_exhaustive]
-			pub enum OutputReportFullType {
-				/// `all`
-				All,
-				/// `user`
-				User,
-				/// `none`
-				None,
-				/// A value this version of the crate does not know, kept as sent.
-				Unknown(String),
-			}
-			string_enum!(
-				OutputReportFullType { All = "all", User = "user", None = "none" }
-			);
-			/// The object `result` of `timeman.timecontrol.settings.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-settings-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `active`: `boolean`.
-				pub active: Option<bool>,
-				/// `minimum_idle_for_report`: `integer`.
-				pub minimum_idle_for_report: Option<i64>,
-				/// `register_offline`: `boolean`.
-				pub register_offline: Option<bool>,
-				/// `register_idle`: `boolean`.
-				pub register_idle: Option<bool>,
-				/// `register_desktop`: `boolean`.
-				pub register_desktop: Option<bool>,
-				/// `report_request_type`: `string`.
-				///
-				/// Values: `all`, `user`, `none`.
-				pub report_request_type: Option<OutputReportRequestType>,
-				/// `report_request_users`: `array`.
-				pub report_request_users: Vec<::serde_json::Value>,
-				/// `report_simple_type`: `string`.
-				///
-				/// Values: `all`, `user`, `none`.
-				pub report_simple_type: Option<OutputReportSimpleType>,
-				/// `report_simple_users`: `array`.
-				pub report_simple_users: Vec<::serde_json::Value>,
-				/// `report_full_type`: `string`.
-				///
-				/// Values: `all`, `user`, `none`.
-				pub report_full_type: Option<OutputReportFullType>,
-				/// `report_full_users`: `array`.
-				pub report_full_users: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "active" active, opt field "minimum_idle_for_report"
-				minimum_idle_for_report, opt field "register_offline" register_offline,
-				opt field "register_idle" register_idle, opt field "register_desktop"
-				register_desktop, opt field "report_request_type" report_request_type,
-				req field "report_request_users" report_request_users, opt field
-				"report_simple_type" report_simple_type, req field "report_simple_users"
-				report_simple_users, opt field "report_full_type" report_full_type, req
-				field "report_full_users" report_full_users, } fits["active",
-				"minimum_idle_for_report", "register_offline", "register_idle",
-				"register_desktop", "report_request_type", "report_request_users",
-				"report_simple_type", "report_simple_users", "report_full_type",
-				"report_full_users"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::TimemanTimecontrolSettings;
 			method!(super::Get, "timeman.timecontrol.settings.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`timeman.timecontrol.settings.set`](struct@Set).
 		pub mod set {
@@ -1871,8 +1162,6 @@ pub mod v3 {
 			/// `select`: `string[]`, optional.
 			pub select: Option<Vec<String>>,
 			/// `order`: `object`, optional.
-			///
-			/// Values: `ASC`, `DESC`.
 			pub order: Option<list::Order>,
 			/// `pagination`: `object`, optional.
 			pub pagination: Option<::serde_json::Value>,
@@ -2121,6 +1410,18 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.order.<field>` in `timeman.record.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `ASC`
+				Asc,
+				/// `DESC`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "ASC", Desc = "DESC" });
 			/// The object `params.order` of `timeman.record.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/timeman/record/timeman-record-list.html>
@@ -2129,8 +1430,10 @@ pub mod v3 {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `ASC`, `DESC`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -2140,7 +1443,7 @@ pub mod v3 {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `result.items` of `timeman.record.list`: `object[]`.
 			///

@@ -11,7 +11,7 @@ pub mod user {
 		///
 		/// Required: `fields`. Optional: none.
 		///
-		/// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_CORE`; one error without a code ([`add::Error`]).
+		/// Result: `integer` ([`add::Output`]). Errors: `ERROR_ARGUMENT`, `ERROR_CORE`; 2 errors without a code ([`add::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Add {
@@ -36,7 +36,7 @@ pub mod user {
 		///
 		/// Required: `id`. Optional: none.
 		///
-		/// Result: `boolean` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+		/// Result: `boolean` ([`delete::Output`]). Errors: 2 errors without a code ([`delete::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Delete {
@@ -61,19 +61,15 @@ pub mod user {
 		///
 		/// Required: none. Optional: `order`, `filter`.
 		///
-		/// Result: `object[]` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
+		/// Result: `object[]` ([`list::Output`]). Errors: 2 errors without a code ([`list::Error`]).
 		///
 		/// A paged list (`start`, `next`, `total`).
 		#[derive(Debug, Clone, Default)]
 		#[non_exhaustive]
 		pub struct List {
 			/// `order`: `object`, optional.
-			///
-			/// Values: `field_N`, `ID`, `FIELD_NAME`, `USER_TYPE_ID`, `XML_ID`, `SORT`, `MULTIPLE`, `MANDATORY`, `SHOW_FILTER`, `SHOW_IN_LIST`, `EDIT_IN_LIST`, `IS_SEARCHABLE`.
 			pub order: Option<list::Order>,
 			/// `filter`: `object`, optional.
-			///
-			/// Values: `field_N`.
 			pub filter: Option<list::Filter>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
@@ -95,7 +91,7 @@ pub mod user {
 		///
 		/// Required: `id`. Optional: `fields`.
 		///
-		/// Result: `boolean` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
+		/// Result: `boolean` ([`update::Output`]). Errors: 2 errors without a code ([`update::Error`]).
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Update {
@@ -122,7 +118,7 @@ pub mod user {
 		pub mod add {
 			/// Error codes of `user.userfield.add`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `The \u0027FIELD_NAME\u0027 field is not found.` (no status), `The \u0027USER_TYPE_ID\u0027 field is not found.` (no status).
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
 			pub enum Error {
@@ -331,7 +327,7 @@ pub mod user {
 		pub mod delete {
 			/// Error codes of `user.userfield.delete`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Access denied.` (no status), `ID is not defined or invalid` (no status).
 			pub type Error = crate::SystemError;
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -372,8 +368,20 @@ pub mod user {
 		pub mod list {
 			/// Error codes of `user.userfield.list`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Access denied.` (no status), `ID is not defined or invalid` (no status).
 			pub type Error = crate::SystemError;
+			/// Allowed values of `params.order.<field>` in `user.userfield.list`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum OrderField {
+				/// `asc`
+				Asc,
+				/// `desc`
+				Desc,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 			/// The object `params.order` of `user.userfield.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-list.html>
@@ -382,8 +390,10 @@ pub mod user {
 			pub struct Order {
 				/// `<field>`: `string`, optional.
 				///
+				/// Values: `asc`, `desc`.
+				///
 				/// Stands for every key matching `*`: one entry per key.
-				pub field: ::std::collections::BTreeMap<String, String>,
+				pub field: ::std::collections::BTreeMap<String, OrderField>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -393,7 +403,7 @@ pub mod user {
 					Default::default()
 				}
 			}
-			setters!(Order { map into field field "<field>" : String, });
+			setters!(Order { map into field field "<field>" : OrderField, });
 			params_impls!(Order { rest pattern "*" field, });
 			/// The object `params.filter` of `user.userfield.list`: `object`.
 			///
@@ -528,7 +538,7 @@ pub mod user {
 		pub mod update {
 			/// Error codes of `user.userfield.update`; see also [`crate::SystemError`].
 			///
-			/// The docs also list errors without a code: no status.
+			/// The docs also list errors without a code: `Access denied.` (no status), `ID is not defined or invalid` (no status).
 			pub type Error = crate::SystemError;
 			/// The object `params.fields.SETTINGS` of `user.userfield.update`: `object`.
 			///

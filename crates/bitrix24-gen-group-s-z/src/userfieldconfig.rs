@@ -7,7 +7,7 @@
 ///
 /// Required: `moduleId`, `field`. Optional: none.
 ///
-/// Result: `object` ([`add::Output`]). Errors: one error without a code ([`add::Error`]).
+/// Result: `object` ([`add::Output`]). Errors: 7 errors without a code ([`add::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Add {
@@ -35,7 +35,7 @@ params_impls!(Add { req field "moduleId" module_id, req field "field" field, });
 ///
 /// Required: `moduleId`, `id`. Optional: none.
 ///
-/// Result: `null` ([`delete::Output`]). Errors: one error without a code ([`delete::Error`]).
+/// Result: `null` ([`delete::Output`]). Errors: 4 errors without a code ([`delete::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Delete {
@@ -63,7 +63,7 @@ params_impls!(Delete { req field "moduleId" module_id, req field "id" id, });
 ///
 /// Required: `moduleId`, `id`. Optional: none.
 ///
-/// Result: `object` ([`get::Output`]). Errors: one error without a code ([`get::Error`]).
+/// Result: `object` ([`get::Output`]). Errors: 3 errors without a code ([`get::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Get {
@@ -91,7 +91,7 @@ params_impls!(Get { req field "moduleId" module_id, req field "id" id, });
 ///
 /// Required: `moduleId`. Optional: none.
 ///
-/// Result: `object` ([`get_types::Output`]). Errors: one error without a code ([`get_types::Error`]).
+/// Result: `object` ([`get_types::Output`]). Errors: 2 errors without a code ([`get_types::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct GetTypes {
@@ -116,7 +116,7 @@ params_impls!(GetTypes { req field "moduleId" module_id, });
 ///
 /// Required: `moduleId`. Optional: `select`, `order`, `filter`, `start`.
 ///
-/// Result: `object` ([`list::Output`]). Errors: one error without a code ([`list::Error`]).
+/// Result: `object` ([`list::Output`]). Errors: 3 errors without a code ([`list::Error`]).
 ///
 /// A paged list (`start`, `next`, `total`).
 #[derive(Debug, Clone)]
@@ -163,7 +163,7 @@ params_impls!(
 ///
 /// Required: `moduleId`, `id`. Optional: `field`.
 ///
-/// Result: `object` ([`update::Output`]). Errors: one error without a code ([`update::Error`]).
+/// Result: `object` ([`update::Output`]). Errors: 4 errors without a code ([`update::Error`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Update {
@@ -196,7 +196,7 @@ params_impls!(
 pub mod add {
 	/// Error codes of `userfieldconfig.add`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `Access denied` (no status), `You cannot create custom fields` (no status), `The 'USER_TYPE_ID' field is not found` (no status), `The 'FIELD_NAME' field is not found` (no status), `Field ... already exists` (no status), `Fail to create new user field` (no status), `Fail to save enumeration field values` (no status).
 	pub type Error = crate::SystemError;
 	/// The object `params.field.settings` of `userfieldconfig.add`: `object`.
 	///
@@ -611,7 +611,7 @@ pub mod add {
 pub mod delete {
 	/// Error codes of `userfieldconfig.delete`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `You cannot delete the user field` (no status), `The current method required more scopes. (crm)` (no status), `No settings for UserFieldAccess` (no status), `Error while attempting to modify user field settings` (no status).
 	pub type Error = crate::SystemError;
 	/// The `result` of the call: `null`.
 	pub type Output = ::serde_json::Value;
@@ -621,221 +621,8 @@ pub mod delete {
 pub mod get {
 	/// Error codes of `userfieldconfig.get`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `You do not have permission to view user field settings` (no status), `The current method required more scopes. (crm)` (no status), `No settings for UserFieldAccess` (no status).
 	pub type Error = crate::SystemError;
-	/// The object `result.field.settings` of `userfieldconfig.get`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldSettings {
-		/// `DISPLAY`: `string`, example only.
-		pub display: Option<String>,
-		/// `LIST_HEIGHT`: `integer`, example only.
-		pub list_height: Option<i64>,
-		/// `CAPTION_NO_VALUE`: `string`, example only.
-		pub caption_no_value: Option<String>,
-		/// `SHOW_NO_VALUE`: `string`, example only.
-		pub show_no_value: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		OutputFieldSettings { opt soft "DISPLAY" display, opt soft "LIST_HEIGHT"
-		list_height, opt soft "CAPTION_NO_VALUE" caption_no_value, opt soft
-		"SHOW_NO_VALUE" show_no_value, }
-	);
-	/// The object `result.field.languageId` of `userfieldconfig.get`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldLanguageId {
-		/// `en`: `string`, example only.
-		pub en: Option<String>,
-		/// `de`: `string`, example only.
-		pub de: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(OutputFieldLanguageId { opt soft "en" en, opt soft "de" de, });
-	/// The object `result.field.editFormLabel` of `userfieldconfig.get`: `lang_map`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldEditFormLabel {
-		/// `en`: `string`, example only.
-		pub en: Option<String>,
-		/// `de`: `string`, example only.
-		pub de: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(OutputFieldEditFormLabel { opt soft "en" en, opt soft "de" de, });
-	/// The object `result.field.listColumnLabel` of `userfieldconfig.get`: `lang_map`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldListColumnLabel {
-		/// `en`: `any`, example only.
-		pub en: ::serde_json::Value,
-		/// `de`: `any`, example only.
-		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(OutputFieldListColumnLabel { req soft "en" en, req soft "de" de, });
-	/// The object `result.field.listFilterLabel` of `userfieldconfig.get`: `lang_map`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldListFilterLabel {
-		/// `en`: `any`, example only.
-		pub en: ::serde_json::Value,
-		/// `de`: `any`, example only.
-		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(OutputFieldListFilterLabel { req soft "en" en, req soft "de" de, });
-	/// The object `result.field.errorMessage` of `userfieldconfig.get`: `lang_map`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldErrorMessage {
-		/// `en`: `any`, example only.
-		pub en: ::serde_json::Value,
-		/// `de`: `any`, example only.
-		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(OutputFieldErrorMessage { req soft "en" en, req soft "de" de, });
-	/// The object `result.field.helpMessage` of `userfieldconfig.get`: `lang_map`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldHelpMessage {
-		/// `en`: `any`, example only.
-		pub en: ::serde_json::Value,
-		/// `de`: `any`, example only.
-		pub de: ::serde_json::Value,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(OutputFieldHelpMessage { req soft "en" en, req soft "de" de, });
-	/// The object `result.field.enum` of `userfieldconfig.get`: `object[]`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	///
-	/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputFieldEnum {
-		/// `id`: `string`, example only.
-		pub id: Option<String>,
-		/// `userFieldId`: `string`, example only.
-		pub user_field_id: Option<String>,
-		/// `value`: `string`, example only.
-		pub value: Option<String>,
-		/// `def`: `string`, example only.
-		pub def: Option<String>,
-		/// `sort`: `string`, example only.
-		pub sort: Option<String>,
-		/// `xmlId`: `string`, example only.
-		pub xml_id: Option<String>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		OutputFieldEnum { opt soft "id" id, opt soft "userFieldId" user_field_id, opt
-		soft "value" value, opt soft "def" def, opt soft "sort" sort, opt soft "xmlId"
-		xml_id, }
-	);
-	/// The object `result.field` of `userfieldconfig.get`: `object`.
-	///
-	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
-	#[derive(Debug, Clone)]
-	#[non_exhaustive]
-	pub struct OutputField {
-		/// `id`: `integer`.
-		pub id: Option<i64>,
-		/// `entityId`: `string`.
-		pub entity_id: Option<String>,
-		/// `fieldName`: `string`.
-		pub field_name: Option<String>,
-		/// `userTypeId`: `string`.
-		pub user_type_id: Option<String>,
-		/// `xmlId`: `string`.
-		pub xml_id: Option<String>,
-		/// `sort`: `integer`.
-		pub sort: Option<i64>,
-		/// `multiple`: `boolean`.
-		///
-		/// Values: `Y`, `N`.
-		pub multiple: Option<bool>,
-		/// `mandatory`: `boolean`.
-		///
-		/// Values: `Y`, `N`.
-		pub mandatory: Option<bool>,
-		/// `showFilter`: `boolean`.
-		pub show_filter: Option<bool>,
-		/// `showInList`: `boolean`.
-		pub show_in_list: Option<bool>,
-		/// `editInList`: `boolean`.
-		pub edit_in_list: Option<bool>,
-		/// `isSearchable`: `boolean`.
-		pub is_searchable: Option<bool>,
-		/// `settings`: `object`.
-		pub settings: Option<OutputFieldSettings>,
-		/// `languageId`: `object`.
-		pub language_id: Option<OutputFieldLanguageId>,
-		/// `editFormLabel`: `lang_map`.
-		pub edit_form_label: Option<OutputFieldEditFormLabel>,
-		/// `listColumnLabel`: `lang_map`.
-		pub list_column_label: Option<OutputFieldListColumnLabel>,
-		/// `listFilterLabel`: `lang_map`.
-		pub list_filter_label: Option<OutputFieldListFilterLabel>,
-		/// `errorMessage`: `lang_map`.
-		pub error_message: Option<OutputFieldErrorMessage>,
-		/// `helpMessage`: `lang_map`.
-		pub help_message: Option<OutputFieldHelpMessage>,
-		/// `enum`: `object[]`.
-		pub enum_: Vec<OutputFieldEnum>,
-		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-		pub extra: crate::Extra,
-	}
-	result_impls!(
-		OutputField { opt field "id" id, opt field "entityId" entity_id, opt field
-		"fieldName" field_name, opt field "userTypeId" user_type_id, opt field "xmlId"
-		xml_id, opt field "sort" sort, opt_yn field "multiple" multiple, opt_yn field
-		"mandatory" mandatory, opt field "showFilter" show_filter, opt field "showInList"
-		show_in_list, opt field "editInList" edit_in_list, opt field "isSearchable"
-		is_searchable, opt field "settings" settings, opt field "languageId" language_id,
-		opt field "editFormLabel" edit_form_label, opt field "listColumnLabel"
-		list_column_label, opt field "listFilterLabel" list_filter_label, opt field
-		"errorMessage" error_message, opt field "helpMessage" help_message, req field
-		"enum" enum_, }
-	);
 	/// The object `result` of `userfieldconfig.get`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get.html>
@@ -843,7 +630,7 @@ pub mod get {
 	#[non_exhaustive]
 	pub struct Output {
 		/// `field`: `object`.
-		pub field: Option<OutputField>,
+		pub field: Option<crate::entities::Userfieldconfig>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -855,7 +642,7 @@ pub mod get {
 pub mod get_types {
 	/// Error codes of `userfieldconfig.getTypes`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `The current method required more scopes. (crm)` (no status), `No settings for UserFieldAccess` (no status).
 	pub type Error = crate::SystemError;
 	/// The object `result.types.crm` of `userfieldconfig.getTypes`: `object`.
 	///
@@ -1253,7 +1040,7 @@ pub mod get_types {
 pub mod list {
 	/// Error codes of `userfieldconfig.list`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `You do not have permission to view user field settings` (no status), `The current method required more scopes. (crm)` (no status), `No settings for UserFieldAccess` (no status).
 	pub type Error = crate::SystemError;
 	/// Allowed values of `params.select.showFilter` in `userfieldconfig.list`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
@@ -1619,7 +1406,7 @@ pub mod list {
 pub mod update {
 	/// Error codes of `userfieldconfig.update`; see also [`crate::SystemError`].
 	///
-	/// The docs also list errors without a code: no status.
+	/// The docs also list errors without a code: `You cannot change the settings of the user field` (no status), `The current method required more scopes. (crm)` (no status), `No settings for UserFieldAccess` (no status), `Error while attempting to change user field settings` (no status).
 	pub type Error = crate::SystemError;
 	/// The object `params.field.settings` of `userfieldconfig.update`: `object`.
 	///

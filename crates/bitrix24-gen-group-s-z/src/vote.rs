@@ -326,61 +326,9 @@ pub mod attached_vote {
 			"ATTACH_READ_ACCESS_DENIED" }
 		);
 		error_code!(Error);
-		/// The object `result` of `vote.AttachedVote.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `ID`: `integer`.
-			pub id: Option<i64>,
-			/// `VOTE_ID`: `integer`.
-			pub vote_id: Option<i64>,
-			/// `COUNTER`: `integer`.
-			pub counter: Option<i64>,
-			/// `QUESTIONS`: `array`.
-			pub questions: Vec<::serde_json::Value>,
-			/// `ANONYMITY`: `integer`.
-			pub anonymity: Option<i64>,
-			/// `OPTIONS`: `integer`.
-			pub options: Option<i64>,
-			/// `userAnswerMap`: `array`.
-			pub user_answer_map: Vec<::serde_json::Value>,
-			/// `canEdit`: `boolean`.
-			pub can_edit: Option<bool>,
-			/// `canVote`: `boolean`.
-			pub can_vote: Option<bool>,
-			/// `canRevote`: `boolean`.
-			pub can_revote: Option<bool>,
-			/// `isVoted`: `boolean`.
-			pub is_voted: Option<bool>,
-			/// `signedAttachId`: `string`.
-			pub signed_attach_id: Option<String>,
-			/// `resultUrl`: `string`.
-			pub result_url: Option<String>,
-			/// `downloadUrl`: `string`.
-			pub download_url: Option<String>,
-			/// `entityId`: `integer`.
-			pub entity_id: Option<i64>,
-			/// `isFinished`: `boolean`.
-			pub is_finished: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "ID" id, opt field "VOTE_ID" vote_id, opt field "COUNTER"
-			counter, req field "QUESTIONS" questions, opt field "ANONYMITY" anonymity,
-			opt field "OPTIONS" options, req field "userAnswerMap" user_answer_map, opt
-			field "canEdit" can_edit, opt field "canVote" can_vote, opt field "canRevote"
-			can_revote, opt field "isVoted" is_voted, opt field "signedAttachId"
-			signed_attach_id, opt field "resultUrl" result_url, opt field "downloadUrl"
-			download_url, opt field "entityId" entity_id, opt field "isFinished"
-			is_finished, } fits["ID", "VOTE_ID", "COUNTER", "QUESTIONS", "ANONYMITY",
-			"OPTIONS", "userAnswerMap", "canEdit", "canVote", "canRevote", "isVoted",
-			"signedAttachId", "resultUrl", "downloadUrl", "entityId", "isFinished"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::VoteAttachedVote;
 		method!(super::Get, "vote.AttachedVote.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`vote.AttachedVote.getAnswerVoted`](struct@GetAnswerVoted).
 	pub mod get_answer_voted {

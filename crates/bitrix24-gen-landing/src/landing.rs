@@ -3671,39 +3671,6 @@ pub mod demos {
 			OutputKeyDataType { Page = "page", Store = "store", Knowledge = "knowledge",
 			Group = "group", Mainpage = "mainpage" }
 		);
-		/// The object `result.<key>.DATA.items.#block...` of `landing.demos.getPageList`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputKeyDataItemsHashBlock {
-			/// `code`: `string`, example only.
-			pub code: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputKeyDataItemsHashBlock { opt soft "code" code, });
-		/// The object `result.<key>.DATA.items` of `landing.demos.getPageList`: `array | object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputKeyDataItems {
-			/// `#block...`: `object`, example only.
-			///
-			/// Stands for every key matching `#block*`: one entry per key.
-			pub hash_block: ::std::collections::BTreeMap<
-				String,
-				OutputKeyDataItemsHashBlock,
-			>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputKeyDataItems { rest soft_pattern "#block*" hash_block, });
 		/// The object `result.<key>.DATA` of `landing.demos.getPageList`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-page-list.html>
@@ -3753,15 +3720,15 @@ pub mod demos {
 			/// `fields`: `object`.
 			pub fields: Option<crate::entities::LandingPageAdditionalFields>,
 			/// `items`: `array | object`.
-			pub items: Option<OutputKeyDataItems>,
+			pub items: Option<crate::entities::LandingSitePageBlocks>,
 			/// `layout`: `array | object`.
-			pub layout: ::serde_json::Value,
+			pub layout: Option<crate::entities::LandingSitePageLayout>,
 			/// `folders`: `array | object`.
-			pub folders: ::serde_json::Value,
+			pub folders: Option<crate::entities::LandingSiteResult>,
 			/// `syspages`: `array | object`.
-			pub syspages: ::serde_json::Value,
-			/// `master_pages`: `array`.
-			pub master_pages: Vec<::serde_json::Value>,
+			pub syspages: Option<crate::entities::LandingSiteResult>,
+			/// `master_pages`: `object[]`.
+			pub master_pages: Vec<crate::entities::LandingSiteResult>,
 			/// `version`: `integer`.
 			pub version: Option<i64>,
 			/// `old_id`: `integer | string`.
@@ -3782,8 +3749,8 @@ pub mod demos {
 			"preview_url" preview_url, opt_yn field "show_in_list" show_in_list, opt
 			field "sort" sort, req field "section" section, opt field "parent" parent,
 			opt field "disable_import" disable_import, opt field "is_webform_page"
-			is_webform_page, opt field "fields" fields, opt field "items" items, req
-			field "layout" layout, req field "folders" folders, req field "syspages"
+			is_webform_page, opt field "fields" fields, opt field "items" items, opt
+			field "layout" layout, opt field "folders" folders, opt field "syspages"
 			syspages, req field "master_pages" master_pages, opt field "version" version,
 			opt field "old_id" old_id, opt field "encoded" encoded, opt field "charset"
 			charset, }
@@ -4151,15 +4118,15 @@ pub mod demos {
 			/// `fields`: `object`.
 			pub fields: Option<crate::entities::LandingSiteAdditionalFields>,
 			/// `items`: `array | object`.
-			pub items: ::serde_json::Value,
+			pub items: Option<crate::entities::LandingSiteResultItems>,
 			/// `layout`: `array | object`.
-			pub layout: ::serde_json::Value,
+			pub layout: Option<crate::entities::LandingSiteResultLayout>,
 			/// `folders`: `array | object`.
-			pub folders: ::serde_json::Value,
+			pub folders: Option<crate::entities::LandingSiteResult>,
 			/// `syspages`: `array | object`.
-			pub syspages: ::serde_json::Value,
-			/// `master_pages`: `array`.
-			pub master_pages: Vec<::serde_json::Value>,
+			pub syspages: Option<crate::entities::LandingSiteResult>,
+			/// `master_pages`: `object[]`.
+			pub master_pages: Vec<crate::entities::LandingSiteResult>,
 			/// `version`: `integer`.
 			pub version: Option<i64>,
 			/// `old_id`: `integer | string`.
@@ -4178,8 +4145,8 @@ pub mod demos {
 			field "preview" preview, opt field "preview2x" preview2x, opt field
 			"preview3x" preview3x, opt field "preview_url" preview_url, opt_yn field
 			"show_in_list" show_in_list, opt field "sort" sort, opt field "fields"
-			fields, req field "items" items, req field "layout" layout, req field
-			"folders" folders, req field "syspages" syspages, req field "master_pages"
+			fields, opt field "items" items, opt field "layout" layout, opt field
+			"folders" folders, opt field "syspages" syspages, req field "master_pages"
 			master_pages, opt field "version" version, opt field "old_id" old_id, opt
 			field "encoded" encoded, opt field "charset" charset, }
 		);
@@ -4308,6 +4275,438 @@ pub mod demos {
 			Unknown(String),
 		}
 		string_enum!(DataParamTplType { S = "S", P = "P" });
+		/// The object `params.data.fields` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFields {
+			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			pub additional_fields: Option<::serde_json::Value>,
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `LANDING_ID_INDEX`: `string | integer`, optional.
+			pub landing_id_index: Option<::bitrix24_runtime::IntOrString>,
+			/// `LANDING_ID_404`: `string | integer`, optional.
+			pub landing_id_404: Option<::bitrix24_runtime::IntOrString>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFields { some into additional_fields additional_fields
+			"ADDITIONAL_FIELDS" : ::serde_json::Value, some into title title "TITLE" :
+			String, some into landing_id_index landing_id_index "LANDING_ID_INDEX" :
+			::bitrix24_runtime::IntOrString, some into landing_id_404 landing_id_404
+			"LANDING_ID_404" : ::bitrix24_runtime::IntOrString, }
+		);
+		params_impls!(
+			DataParamFields { opt exact "ADDITIONAL_FIELDS" additional_fields, opt exact
+			"TITLE" title, opt exact "LANDING_ID_INDEX" landing_id_index, opt exact
+			"LANDING_ID_404" landing_id_404, }
+		);
+		/// The object `params.data.folders.fields` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersFields {
+			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			pub additional_fields: Option<::serde_json::Value>,
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `LANDING_ID_INDEX`: `string | integer`, optional.
+			pub landing_id_index: Option<::bitrix24_runtime::IntOrString>,
+			/// `LANDING_ID_404`: `string | integer`, optional.
+			pub landing_id_404: Option<::bitrix24_runtime::IntOrString>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersFields { some into additional_fields additional_fields
+			"ADDITIONAL_FIELDS" : ::serde_json::Value, some into title title "TITLE" :
+			String, some into landing_id_index landing_id_index "LANDING_ID_INDEX" :
+			::bitrix24_runtime::IntOrString, some into landing_id_404 landing_id_404
+			"LANDING_ID_404" : ::bitrix24_runtime::IntOrString, }
+		);
+		params_impls!(
+			DataParamFoldersFields { opt exact "ADDITIONAL_FIELDS" additional_fields, opt
+			exact "TITLE" title, opt exact "LANDING_ID_INDEX" landing_id_index, opt exact
+			"LANDING_ID_404" landing_id_404, }
+		);
+		/// The object `params.data.folders.layout` of `landing.demos.register`: `object | array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersLayout {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `ref`: `string[]`, optional.
+			pub ref_: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersLayout {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersLayout { some into code code "code" : String, some iter ref_
+			ref_ "ref" : String, }
+		);
+		params_impls!(
+			DataParamFoldersLayout { opt exact "code" code, opt exact "ref" ref_, }
+		);
+		/// The object `params.data.folders.items.<page_code>.fields` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItemsPageCodeFields {
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `RULE`: `string | null`, optional.
+			pub rule: Option<String>,
+			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			pub additional_fields: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItemsPageCodeFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItemsPageCodeFields { some into title title "TITLE" : String,
+			some into rule rule "RULE" : String, some into additional_fields
+			additional_fields "ADDITIONAL_FIELDS" : ::serde_json::Value, }
+		);
+		params_impls!(
+			DataParamFoldersItemsPageCodeFields { opt exact "TITLE" title, opt exact
+			"RULE" rule, opt exact "ADDITIONAL_FIELDS" additional_fields, }
+		);
+		/// The object `params.data.folders.items.<page_code>.layout` of `landing.demos.register`: `object | array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItemsPageCodeLayout {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `ref`: `string[]`, optional.
+			pub ref_: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItemsPageCodeLayout {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItemsPageCodeLayout { some into code code "code" : String,
+			some iter ref_ ref_ "ref" : String, }
+		);
+		params_impls!(
+			DataParamFoldersItemsPageCodeLayout { opt exact "code" code, opt exact "ref"
+			ref_, }
+		);
+		/// The object `params.data.folders.items.<page_code>.items.#block<id>.repo_block` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItemsPageCodeItemsHashBlockIdRepoBlock {
+			/// `app_code`: `string`, optional.
+			pub app_code: Option<String>,
+			/// `xml_id`: `string`, optional.
+			pub xml_id: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItemsPageCodeItemsHashBlockIdRepoBlock {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItemsPageCodeItemsHashBlockIdRepoBlock { some into app_code
+			app_code "app_code" : String, some into xml_id xml_id "xml_id" : String, }
+		);
+		params_impls!(
+			DataParamFoldersItemsPageCodeItemsHashBlockIdRepoBlock { opt exact "app_code"
+			app_code, opt exact "xml_id" xml_id, }
+		);
+		/// The object `params.data.folders.items.<page_code>.items.#block<id>` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItemsPageCodeItemsHashBlockId {
+			/// `old_id`: `integer | string`, optional.
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `access`: `string`, optional.
+			pub access: Option<String>,
+			/// `anchor`: `string`, optional.
+			pub anchor: Option<String>,
+			/// `repo_block`: `object`, optional.
+			pub repo_block: Option<
+				DataParamFoldersItemsPageCodeItemsHashBlockIdRepoBlock,
+			>,
+			/// `cards`: `object`, optional.
+			pub cards: Option<::serde_json::Value>,
+			/// `nodes`: `object`, optional.
+			pub nodes: Option<::serde_json::Value>,
+			/// `menu`: `object`, optional.
+			pub menu: Option<::serde_json::Value>,
+			/// `style`: `object`, optional.
+			pub style: Option<::serde_json::Value>,
+			/// `attrs`: `object`, optional.
+			pub attrs: Option<::serde_json::Value>,
+			/// `dynamic`: `object`, optional.
+			pub dynamic: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItemsPageCodeItemsHashBlockId {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItemsPageCodeItemsHashBlockId { some into old_id old_id
+			"old_id" : ::bitrix24_runtime::IntOrString, some into code code "code" :
+			String, some into access access "access" : String, some into anchor anchor
+			"anchor" : String, some into repo_block repo_block "repo_block" :
+			DataParamFoldersItemsPageCodeItemsHashBlockIdRepoBlock, some into cards cards
+			"cards" : ::serde_json::Value, some into nodes nodes "nodes" :
+			::serde_json::Value, some into menu menu "menu" : ::serde_json::Value, some
+			into style style "style" : ::serde_json::Value, some into attrs attrs "attrs"
+			: ::serde_json::Value, some into dynamic dynamic "dynamic" :
+			::serde_json::Value, }
+		);
+		params_impls!(
+			DataParamFoldersItemsPageCodeItemsHashBlockId { opt exact "old_id" old_id,
+			opt exact "code" code, opt exact "access" access, opt exact "anchor" anchor,
+			opt exact "repo_block" repo_block, opt exact "cards" cards, opt exact "nodes"
+			nodes, opt exact "menu" menu, opt exact "style" style, opt exact "attrs"
+			attrs, opt exact "dynamic" dynamic, }
+		);
+		/// The object `params.data.folders.items.<page_code>.items` of `landing.demos.register`: `object | array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItemsPageCodeItems {
+			/// `#block<id>`: `object`, optional.
+			///
+			/// Stands for every key matching `#block*`: one entry per key.
+			pub hash_block_id: ::std::collections::BTreeMap<
+				String,
+				DataParamFoldersItemsPageCodeItemsHashBlockId,
+			>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItemsPageCodeItems {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItemsPageCodeItems { map into hash_block_id hash_block_id
+			"#block<id>" : DataParamFoldersItemsPageCodeItemsHashBlockId, }
+		);
+		params_impls!(
+			DataParamFoldersItemsPageCodeItems { rest pattern "#block*" hash_block_id, }
+		);
+		/// The object `params.data.folders.items.<page_code>` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItemsPageCode {
+			/// `old_id`: `integer | string`, optional.
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `preview`: `string`, optional.
+			pub preview: Option<String>,
+			/// `preview2x`: `string`, optional.
+			pub preview2x: Option<String>,
+			/// `preview3x`: `string`, optional.
+			pub preview3x: Option<String>,
+			/// `preview_url`: `string`, optional.
+			pub preview_url: Option<String>,
+			/// `show_in_list`: `string`, optional.
+			pub show_in_list: Option<String>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `version`: `integer`, optional.
+			pub version: Option<i64>,
+			/// `fields`: `object`, optional.
+			pub fields: Option<DataParamFoldersItemsPageCodeFields>,
+			/// `layout`: `object | array`, optional.
+			pub layout: Option<DataParamFoldersItemsPageCodeLayout>,
+			/// `items`: `object | array`, optional.
+			pub items: Option<DataParamFoldersItemsPageCodeItems>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItemsPageCode {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItemsPageCode { some into old_id old_id "old_id" :
+			::bitrix24_runtime::IntOrString, some into code code "code" : String, some
+			into name name "name" : String, some into description description
+			"description" : String, some into preview preview "preview" : String, some
+			into preview2x preview2x "preview2x" : String, some into preview3x preview3x
+			"preview3x" : String, some into preview_url preview_url "preview_url" :
+			String, some into show_in_list show_in_list "show_in_list" : String, some
+			into type_ type_ "type" : String, some into version version "version" : i64,
+			some into fields fields "fields" : DataParamFoldersItemsPageCodeFields, some
+			into layout layout "layout" : DataParamFoldersItemsPageCodeLayout, some into
+			items items "items" : DataParamFoldersItemsPageCodeItems, }
+		);
+		params_impls!(
+			DataParamFoldersItemsPageCode { opt exact "old_id" old_id, opt exact "code"
+			code, opt exact "name" name, opt exact "description" description, opt exact
+			"preview" preview, opt exact "preview2x" preview2x, opt exact "preview3x"
+			preview3x, opt exact "preview_url" preview_url, opt exact "show_in_list"
+			show_in_list, opt exact "type" type_, opt exact "version" version, opt exact
+			"fields" fields, opt exact "layout" layout, opt exact "items" items, }
+		);
+		/// The object `params.data.folders.items` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFoldersItems {
+			/// `<page_code>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub page_code: ::std::collections::BTreeMap<
+				String,
+				DataParamFoldersItemsPageCode,
+			>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFoldersItems {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFoldersItems { map into page_code page_code "<page_code>" :
+			DataParamFoldersItemsPageCode, }
+		);
+		params_impls!(DataParamFoldersItems { rest pattern "*" page_code, });
+		/// The object `params.data.folders` of `landing.demos.register`: `array | object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamFolders {
+			/// `charset`: `string`, optional.
+			pub charset: Option<String>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `site_code`: `string`, optional.
+			pub site_code: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `preview`: `string`, optional.
+			pub preview: Option<String>,
+			/// `preview2x`: `string`, optional.
+			pub preview2x: Option<String>,
+			/// `preview3x`: `string`, optional.
+			pub preview3x: Option<String>,
+			/// `preview_url`: `string`, optional.
+			pub preview_url: Option<String>,
+			/// `show_in_list`: `string`, optional.
+			pub show_in_list: Option<String>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `version`: `integer`, optional.
+			pub version: Option<i64>,
+			/// `fields`: `object`, optional.
+			pub fields: Option<DataParamFoldersFields>,
+			/// `layout`: `object | array`, optional.
+			pub layout: Option<DataParamFoldersLayout>,
+			/// `folders`: `object | array`, optional.
+			pub folders: Option<::serde_json::Value>,
+			/// `syspages`: `object | array`, optional.
+			pub syspages: Option<::serde_json::Value>,
+			/// `items`: `object`, optional.
+			pub items: Option<DataParamFoldersItems>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamFolders {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamFolders { some into charset charset "charset" : String, some into
+			code code "code" : String, some into site_code site_code "site_code" :
+			String, some into name name "name" : String, some into description
+			description "description" : String, some into preview preview "preview" :
+			String, some into preview2x preview2x "preview2x" : String, some into
+			preview3x preview3x "preview3x" : String, some into preview_url preview_url
+			"preview_url" : String, some into show_in_list show_in_list "show_in_list" :
+			String, some into type_ type_ "type" : String, some into version version
+			"version" : i64, some into fields fields "fields" : DataParamFoldersFields,
+			some into layout layout "layout" : DataParamFoldersLayout, some into folders
+			folders "folders" : ::serde_json::Value, some into syspages syspages
+			"syspages" : ::serde_json::Value, some into items items "items" :
+			DataParamFoldersItems, }
+		);
+		params_impls!(
+			DataParamFolders { opt exact "charset" charset, opt exact "code" code, opt
+			exact "site_code" site_code, opt exact "name" name, opt exact "description"
+			description, opt exact "preview" preview, opt exact "preview2x" preview2x,
+			opt exact "preview3x" preview3x, opt exact "preview_url" preview_url, opt
+			exact "show_in_list" show_in_list, opt exact "type" type_, opt exact
+			"version" version, opt exact "fields" fields, opt exact "layout" layout, opt
+			exact "folders" folders, opt exact "syspages" syspages, opt exact "items"
+			items, }
+		);
 		/// Allowed values of `params.data.items.type` in `landing.demos.register`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -4482,6 +4881,32 @@ pub mod demos {
 			themefonts_font_weight, opt exact "THEMEFONTS_FONT_WEIGHT_H"
 			themefonts_font_weight_h, opt exact "FONTS_CODE" fonts_code, }
 		);
+		/// The object `params.data.items.layout` of `landing.demos.register`: `array | object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamItemsLayout {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `ref`: `string[]`, optional.
+			pub ref_: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamItemsLayout {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamItemsLayout { some into code code "code" : String, some iter ref_
+			ref_ "ref" : String, }
+		);
+		params_impls!(
+			DataParamItemsLayout { opt exact "code" code, opt exact "ref" ref_, }
+		);
 		/// The object `params.data.items.items` of `landing.demos.register`: `object | array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
@@ -4553,7 +4978,7 @@ pub mod demos {
 			/// `fields`: `object`, optional.
 			pub fields: Option<DataParamItemsFields>,
 			/// `layout`: `array | object`, optional.
-			pub layout: Option<::serde_json::Value>,
+			pub layout: Option<DataParamItemsLayout>,
 			/// `items`: `object | array`, optional.
 			pub items: Option<DataParamItemsItems>,
 			/// `preview`: `string`, optional.
@@ -4601,7 +5026,7 @@ pub mod demos {
 			"type" : DataParamItemsType, some into tpl_type tpl_type "tpl_type" :
 			DataParamItemsTplType, some into version version "version" : i64, some into
 			fields fields "fields" : DataParamItemsFields, some into layout layout
-			"layout" : ::serde_json::Value, some into items items "items" :
+			"layout" : DataParamItemsLayout, some into items items "items" :
 			DataParamItemsItems, some into preview preview "preview" : String, some into
 			preview2x preview2x "preview2x" : String, some into preview3x preview3x
 			"preview3x" : String, some into preview_url preview_url "preview_url" :
@@ -4615,6 +5040,427 @@ pub mod demos {
 			"preview" preview, opt exact "preview2x" preview2x, opt exact "preview3x"
 			preview3x, opt exact "preview_url" preview_url, opt_yn exact "show_in_list"
 			show_in_list, }
+		);
+		/// The object `params.data.layout` of `landing.demos.register`: `array | object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamLayout {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `ref`: `string[]`, optional.
+			pub ref_: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamLayout {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamLayout { some into code code "code" : String, some iter ref_ ref_
+			"ref" : String, }
+		);
+		params_impls!(DataParamLayout { opt exact "code" code, opt exact "ref" ref_, });
+		/// The object `params.data.syspages.fields` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesFields {
+			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			pub additional_fields: Option<::serde_json::Value>,
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `LANDING_ID_INDEX`: `string | integer`, optional.
+			pub landing_id_index: Option<::bitrix24_runtime::IntOrString>,
+			/// `LANDING_ID_404`: `string | integer`, optional.
+			pub landing_id_404: Option<::bitrix24_runtime::IntOrString>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesFields { some into additional_fields additional_fields
+			"ADDITIONAL_FIELDS" : ::serde_json::Value, some into title title "TITLE" :
+			String, some into landing_id_index landing_id_index "LANDING_ID_INDEX" :
+			::bitrix24_runtime::IntOrString, some into landing_id_404 landing_id_404
+			"LANDING_ID_404" : ::bitrix24_runtime::IntOrString, }
+		);
+		params_impls!(
+			DataParamSyspagesFields { opt exact "ADDITIONAL_FIELDS" additional_fields,
+			opt exact "TITLE" title, opt exact "LANDING_ID_INDEX" landing_id_index, opt
+			exact "LANDING_ID_404" landing_id_404, }
+		);
+		/// The object `params.data.syspages.layout` of `landing.demos.register`: `object | array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesLayout {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `ref`: `string[]`, optional.
+			pub ref_: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesLayout {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesLayout { some into code code "code" : String, some iter ref_
+			ref_ "ref" : String, }
+		);
+		params_impls!(
+			DataParamSyspagesLayout { opt exact "code" code, opt exact "ref" ref_, }
+		);
+		/// The object `params.data.syspages.items.<page_code>.fields` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItemsPageCodeFields {
+			/// `TITLE`: `string`, optional.
+			pub title: Option<String>,
+			/// `RULE`: `string | null`, optional.
+			pub rule: Option<String>,
+			/// `ADDITIONAL_FIELDS`: `object | array`, optional.
+			pub additional_fields: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItemsPageCodeFields {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItemsPageCodeFields { some into title title "TITLE" :
+			String, some into rule rule "RULE" : String, some into additional_fields
+			additional_fields "ADDITIONAL_FIELDS" : ::serde_json::Value, }
+		);
+		params_impls!(
+			DataParamSyspagesItemsPageCodeFields { opt exact "TITLE" title, opt exact
+			"RULE" rule, opt exact "ADDITIONAL_FIELDS" additional_fields, }
+		);
+		/// The object `params.data.syspages.items.<page_code>.layout` of `landing.demos.register`: `object | array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItemsPageCodeLayout {
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `ref`: `string[]`, optional.
+			pub ref_: Option<Vec<String>>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItemsPageCodeLayout {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItemsPageCodeLayout { some into code code "code" : String,
+			some iter ref_ ref_ "ref" : String, }
+		);
+		params_impls!(
+			DataParamSyspagesItemsPageCodeLayout { opt exact "code" code, opt exact "ref"
+			ref_, }
+		);
+		/// The object `params.data.syspages.items.<page_code>.items.#block<id>.repo_block` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItemsPageCodeItemsHashBlockIdRepoBlock {
+			/// `app_code`: `string`, optional.
+			pub app_code: Option<String>,
+			/// `xml_id`: `string`, optional.
+			pub xml_id: Option<String>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItemsPageCodeItemsHashBlockIdRepoBlock {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItemsPageCodeItemsHashBlockIdRepoBlock { some into app_code
+			app_code "app_code" : String, some into xml_id xml_id "xml_id" : String, }
+		);
+		params_impls!(
+			DataParamSyspagesItemsPageCodeItemsHashBlockIdRepoBlock { opt exact
+			"app_code" app_code, opt exact "xml_id" xml_id, }
+		);
+		/// The object `params.data.syspages.items.<page_code>.items.#block<id>` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItemsPageCodeItemsHashBlockId {
+			/// `old_id`: `integer | string`, optional.
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `access`: `string`, optional.
+			pub access: Option<String>,
+			/// `anchor`: `string`, optional.
+			pub anchor: Option<String>,
+			/// `repo_block`: `object`, optional.
+			pub repo_block: Option<
+				DataParamSyspagesItemsPageCodeItemsHashBlockIdRepoBlock,
+			>,
+			/// `cards`: `object`, optional.
+			pub cards: Option<::serde_json::Value>,
+			/// `nodes`: `object`, optional.
+			pub nodes: Option<::serde_json::Value>,
+			/// `menu`: `object`, optional.
+			pub menu: Option<::serde_json::Value>,
+			/// `style`: `object`, optional.
+			pub style: Option<::serde_json::Value>,
+			/// `attrs`: `object`, optional.
+			pub attrs: Option<::serde_json::Value>,
+			/// `dynamic`: `object`, optional.
+			pub dynamic: Option<::serde_json::Value>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItemsPageCodeItemsHashBlockId {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItemsPageCodeItemsHashBlockId { some into old_id old_id
+			"old_id" : ::bitrix24_runtime::IntOrString, some into code code "code" :
+			String, some into access access "access" : String, some into anchor anchor
+			"anchor" : String, some into repo_block repo_block "repo_block" :
+			DataParamSyspagesItemsPageCodeItemsHashBlockIdRepoBlock, some into cards
+			cards "cards" : ::serde_json::Value, some into nodes nodes "nodes" :
+			::serde_json::Value, some into menu menu "menu" : ::serde_json::Value, some
+			into style style "style" : ::serde_json::Value, some into attrs attrs "attrs"
+			: ::serde_json::Value, some into dynamic dynamic "dynamic" :
+			::serde_json::Value, }
+		);
+		params_impls!(
+			DataParamSyspagesItemsPageCodeItemsHashBlockId { opt exact "old_id" old_id,
+			opt exact "code" code, opt exact "access" access, opt exact "anchor" anchor,
+			opt exact "repo_block" repo_block, opt exact "cards" cards, opt exact "nodes"
+			nodes, opt exact "menu" menu, opt exact "style" style, opt exact "attrs"
+			attrs, opt exact "dynamic" dynamic, }
+		);
+		/// The object `params.data.syspages.items.<page_code>.items` of `landing.demos.register`: `object | array`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItemsPageCodeItems {
+			/// `#block<id>`: `object`, optional.
+			///
+			/// Stands for every key matching `#block*`: one entry per key.
+			pub hash_block_id: ::std::collections::BTreeMap<
+				String,
+				DataParamSyspagesItemsPageCodeItemsHashBlockId,
+			>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItemsPageCodeItems {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItemsPageCodeItems { map into hash_block_id hash_block_id
+			"#block<id>" : DataParamSyspagesItemsPageCodeItemsHashBlockId, }
+		);
+		params_impls!(
+			DataParamSyspagesItemsPageCodeItems { rest pattern "#block*" hash_block_id, }
+		);
+		/// The object `params.data.syspages.items.<page_code>` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItemsPageCode {
+			/// `old_id`: `integer | string`, optional.
+			pub old_id: Option<::bitrix24_runtime::IntOrString>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `preview`: `string`, optional.
+			pub preview: Option<String>,
+			/// `preview2x`: `string`, optional.
+			pub preview2x: Option<String>,
+			/// `preview3x`: `string`, optional.
+			pub preview3x: Option<String>,
+			/// `preview_url`: `string`, optional.
+			pub preview_url: Option<String>,
+			/// `show_in_list`: `string`, optional.
+			pub show_in_list: Option<String>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `version`: `integer`, optional.
+			pub version: Option<i64>,
+			/// `fields`: `object`, optional.
+			pub fields: Option<DataParamSyspagesItemsPageCodeFields>,
+			/// `layout`: `object | array`, optional.
+			pub layout: Option<DataParamSyspagesItemsPageCodeLayout>,
+			/// `items`: `object | array`, optional.
+			pub items: Option<DataParamSyspagesItemsPageCodeItems>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItemsPageCode {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItemsPageCode { some into old_id old_id "old_id" :
+			::bitrix24_runtime::IntOrString, some into code code "code" : String, some
+			into name name "name" : String, some into description description
+			"description" : String, some into preview preview "preview" : String, some
+			into preview2x preview2x "preview2x" : String, some into preview3x preview3x
+			"preview3x" : String, some into preview_url preview_url "preview_url" :
+			String, some into show_in_list show_in_list "show_in_list" : String, some
+			into type_ type_ "type" : String, some into version version "version" : i64,
+			some into fields fields "fields" : DataParamSyspagesItemsPageCodeFields, some
+			into layout layout "layout" : DataParamSyspagesItemsPageCodeLayout, some into
+			items items "items" : DataParamSyspagesItemsPageCodeItems, }
+		);
+		params_impls!(
+			DataParamSyspagesItemsPageCode { opt exact "old_id" old_id, opt exact "code"
+			code, opt exact "name" name, opt exact "description" description, opt exact
+			"preview" preview, opt exact "preview2x" preview2x, opt exact "preview3x"
+			preview3x, opt exact "preview_url" preview_url, opt exact "show_in_list"
+			show_in_list, opt exact "type" type_, opt exact "version" version, opt exact
+			"fields" fields, opt exact "layout" layout, opt exact "items" items, }
+		);
+		/// The object `params.data.syspages.items` of `landing.demos.register`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspagesItems {
+			/// `<page_code>`: `object`, optional.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub page_code: ::std::collections::BTreeMap<
+				String,
+				DataParamSyspagesItemsPageCode,
+			>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspagesItems {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspagesItems { map into page_code page_code "<page_code>" :
+			DataParamSyspagesItemsPageCode, }
+		);
+		params_impls!(DataParamSyspagesItems { rest pattern "*" page_code, });
+		/// The object `params.data.syspages` of `landing.demos.register`: `array | object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html>
+		#[derive(Debug, Clone, Default)]
+		#[non_exhaustive]
+		pub struct DataParamSyspages {
+			/// `charset`: `string`, optional.
+			pub charset: Option<String>,
+			/// `code`: `string`, optional.
+			pub code: Option<String>,
+			/// `site_code`: `string`, optional.
+			pub site_code: Option<String>,
+			/// `name`: `string`, optional.
+			pub name: Option<String>,
+			/// `description`: `string`, optional.
+			pub description: Option<String>,
+			/// `preview`: `string`, optional.
+			pub preview: Option<String>,
+			/// `preview2x`: `string`, optional.
+			pub preview2x: Option<String>,
+			/// `preview3x`: `string`, optional.
+			pub preview3x: Option<String>,
+			/// `preview_url`: `string`, optional.
+			pub preview_url: Option<String>,
+			/// `show_in_list`: `string`, optional.
+			pub show_in_list: Option<String>,
+			/// `type`: `string`, optional.
+			pub type_: Option<String>,
+			/// `version`: `integer`, optional.
+			pub version: Option<i64>,
+			/// `fields`: `object`, optional.
+			pub fields: Option<DataParamSyspagesFields>,
+			/// `layout`: `object | array`, optional.
+			pub layout: Option<DataParamSyspagesLayout>,
+			/// `folders`: `object | array`, optional.
+			pub folders: Option<::serde_json::Value>,
+			/// `syspages`: `object | array`, optional.
+			pub syspages: Option<::serde_json::Value>,
+			/// `items`: `object`, optional.
+			pub items: Option<DataParamSyspagesItems>,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl DataParamSyspages {
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
+			}
+		}
+		setters!(
+			DataParamSyspages { some into charset charset "charset" : String, some into
+			code code "code" : String, some into site_code site_code "site_code" :
+			String, some into name name "name" : String, some into description
+			description "description" : String, some into preview preview "preview" :
+			String, some into preview2x preview2x "preview2x" : String, some into
+			preview3x preview3x "preview3x" : String, some into preview_url preview_url
+			"preview_url" : String, some into show_in_list show_in_list "show_in_list" :
+			String, some into type_ type_ "type" : String, some into version version
+			"version" : i64, some into fields fields "fields" : DataParamSyspagesFields,
+			some into layout layout "layout" : DataParamSyspagesLayout, some into folders
+			folders "folders" : ::serde_json::Value, some into syspages syspages
+			"syspages" : ::serde_json::Value, some into items items "items" :
+			DataParamSyspagesItems, }
+		);
+		params_impls!(
+			DataParamSyspages { opt exact "charset" charset, opt exact "code" code, opt
+			exact "site_code" site_code, opt exact "name" name, opt exact "description"
+			description, opt exact "preview" preview, opt exact "preview2x" preview2x,
+			opt exact "preview3x" preview3x, opt exact "preview_url" preview_url, opt
+			exact "show_in_list" show_in_list, opt exact "type" type_, opt exact
+			"version" version, opt exact "fields" fields, opt exact "layout" layout, opt
+			exact "folders" folders, opt exact "syspages" syspages, opt exact "items"
+			items, }
 		);
 		/// The object `params.data` of `landing.demos.register`: `object | array`.
 		///
@@ -4641,13 +5487,13 @@ pub mod demos {
 			/// Values: `S`, `P`.
 			pub tpl_type: Option<DataParamTplType>,
 			/// `fields`: `object`, optional.
-			pub fields: Option<::serde_json::Value>,
+			pub fields: Option<DataParamFields>,
 			/// `folders`: `array | object`, optional.
-			pub folders: Option<::serde_json::Value>,
+			pub folders: Option<DataParamFolders>,
 			/// `items`: `object`, optional.
 			pub items: Option<DataParamItems>,
 			/// `layout`: `array | object`, optional.
-			pub layout: Option<::serde_json::Value>,
+			pub layout: Option<DataParamLayout>,
 			/// `preview`: `string`, optional.
 			pub preview: Option<String>,
 			/// `preview2x`: `string`, optional.
@@ -4661,7 +5507,7 @@ pub mod demos {
 			/// Values: `Y`, `N`.
 			pub show_in_list: Option<bool>,
 			/// `syspages`: `array | object`, optional.
-			pub syspages: Option<::serde_json::Value>,
+			pub syspages: Option<DataParamSyspages>,
 			/// `version`: `integer`, optional.
 			pub version: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -4698,15 +5544,14 @@ pub mod demos {
 			site_code "site_code" : String, some into name name "name" : String, some
 			into description description "description" : String, some into type_ type_
 			"type" : DataParamType, some into tpl_type tpl_type "tpl_type" :
-			DataParamTplType, some into fields fields "fields" : ::serde_json::Value,
-			some into folders folders "folders" : ::serde_json::Value, some into items
-			items "items" : DataParamItems, some into layout layout "layout" :
-			::serde_json::Value, some into preview preview "preview" : String, some into
-			preview2x preview2x "preview2x" : String, some into preview3x preview3x
-			"preview3x" : String, some into preview_url preview_url "preview_url" :
-			String, some into show_in_list show_in_list "show_in_list" : bool, some into
-			syspages syspages "syspages" : ::serde_json::Value, some into version version
-			"version" : i64, }
+			DataParamTplType, some into fields fields "fields" : DataParamFields, some
+			into folders folders "folders" : DataParamFolders, some into items items
+			"items" : DataParamItems, some into layout layout "layout" : DataParamLayout,
+			some into preview preview "preview" : String, some into preview2x preview2x
+			"preview2x" : String, some into preview3x preview3x "preview3x" : String,
+			some into preview_url preview_url "preview_url" : String, some into
+			show_in_list show_in_list "show_in_list" : bool, some into syspages syspages
+			"syspages" : DataParamSyspages, some into version version "version" : i64, }
 		);
 		params_impls!(
 			DataParam { opt exact "charset" charset, req field "code" code, opt exact
@@ -4756,7 +5601,7 @@ pub mod demos {
 	pub mod unregister {
 		/// Error codes of `landing.demos.unregister`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Template deletion error` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8141,7 +8986,7 @@ pub mod repo {
 	pub mod unregister {
 		/// Error codes of `landing.repo.unregister`; see also [`crate::SystemError`].
 		///
-		/// The docs also list errors without a code: no status.
+		/// The docs also list errors without a code: `Error deleting block` (no status).
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
 		pub enum Error {
@@ -8293,6 +9138,51 @@ pub mod repowidget {
 	pub mod getlist {
 		/// Error codes of `landing.repowidget.getlist`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
+		/// The object `params.params.select.WIDGET_PARAMS` of `landing.repowidget.getlist`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ParamsSelectWidgetParams {
+			/// `rootNode`: `string`, required.
+			pub root_node: String,
+			/// `lang`: `string`, optional.
+			pub lang: Option<String>,
+			/// `handler`: `string`, required.
+			pub handler: String,
+			/// `style`: `string`, optional.
+			pub style: Option<String>,
+			/// `demoData`: `object`, required.
+			pub demo_data: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl ParamsSelectWidgetParams {
+			/// The object with its required parameters: `rootNode`, `handler`, `demoData`.
+			pub fn new(
+				root_node: impl Into<String>,
+				handler: impl Into<String>,
+				demo_data: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					root_node: root_node.into(),
+					lang: None,
+					handler: handler.into(),
+					style: None,
+					demo_data: demo_data.into(),
+					extra: Default::default(),
+				}
+			}
+		}
+		setters!(
+			ParamsSelectWidgetParams { some into lang lang "lang" : String, some into
+			style style "style" : String, }
+		);
+		params_impls!(
+			ParamsSelectWidgetParams { req field "rootNode" root_node, opt exact "lang"
+			lang, req field "handler" handler, opt exact "style" style, req field
+			"demoData" demo_data, }
+		);
 		/// The object `params.params.select` of `landing.repowidget.getlist`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
@@ -8318,7 +9208,7 @@ pub mod repowidget {
 			/// `PREVIEW`: `string`, optional.
 			pub preview: Option<String>,
 			/// `WIDGET_PARAMS`: `object`, optional.
-			pub widget_params: Option<::serde_json::Value>,
+			pub widget_params: Option<ParamsSelectWidgetParams>,
 			/// `CONTENT`: `string`, optional.
 			pub content: Option<String>,
 			/// `MANIFEST`: `object`, optional.
@@ -8348,13 +9238,13 @@ pub mod repowidget {
 			active "ACTIVE" : bool, some into name name "NAME" : String, some into
 			description description "DESCRIPTION" : String, some into sections sections
 			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
-			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
-			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
-			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
-			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
-			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
-			some into date_modify date_modify "DATE_MODIFY" :
-			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			widget_params widget_params "WIDGET_PARAMS" : ParamsSelectWidgetParams, some
+			into content content "CONTENT" : String, some into manifest manifest
+			"MANIFEST" : ::serde_json::Value, some into created_by_id created_by_id
+			"CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into date_modify date_modify "DATE_MODIFY"
+			: ::bitrix24_runtime::DateTime, some into site_template_id site_template_id
 			"SITE_TEMPLATE_ID" : String, }
 		);
 		params_impls!(
@@ -8366,6 +9256,51 @@ pub mod repowidget {
 			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
 			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
 			"SITE_TEMPLATE_ID" site_template_id, }
+		);
+		/// The object `params.params.filter.WIDGET_PARAMS` of `landing.repowidget.getlist`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ParamsFilterWidgetParams {
+			/// `rootNode`: `string`, required.
+			pub root_node: String,
+			/// `lang`: `string`, optional.
+			pub lang: Option<String>,
+			/// `handler`: `string`, required.
+			pub handler: String,
+			/// `style`: `string`, optional.
+			pub style: Option<String>,
+			/// `demoData`: `object`, required.
+			pub demo_data: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl ParamsFilterWidgetParams {
+			/// The object with its required parameters: `rootNode`, `handler`, `demoData`.
+			pub fn new(
+				root_node: impl Into<String>,
+				handler: impl Into<String>,
+				demo_data: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					root_node: root_node.into(),
+					lang: None,
+					handler: handler.into(),
+					style: None,
+					demo_data: demo_data.into(),
+					extra: Default::default(),
+				}
+			}
+		}
+		setters!(
+			ParamsFilterWidgetParams { some into lang lang "lang" : String, some into
+			style style "style" : String, }
+		);
+		params_impls!(
+			ParamsFilterWidgetParams { req field "rootNode" root_node, opt exact "lang"
+			lang, req field "handler" handler, opt exact "style" style, req field
+			"demoData" demo_data, }
 		);
 		/// The object `params.params.filter` of `landing.repowidget.getlist`: `object`.
 		///
@@ -8392,7 +9327,7 @@ pub mod repowidget {
 			/// `PREVIEW`: `string`, optional.
 			pub preview: Option<String>,
 			/// `WIDGET_PARAMS`: `object`, optional.
-			pub widget_params: Option<::serde_json::Value>,
+			pub widget_params: Option<ParamsFilterWidgetParams>,
 			/// `CONTENT`: `string`, optional.
 			pub content: Option<String>,
 			/// `MANIFEST`: `object`, optional.
@@ -8422,13 +9357,13 @@ pub mod repowidget {
 			active "ACTIVE" : bool, some into name name "NAME" : String, some into
 			description description "DESCRIPTION" : String, some into sections sections
 			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
-			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
-			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
-			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
-			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
-			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
-			some into date_modify date_modify "DATE_MODIFY" :
-			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			widget_params widget_params "WIDGET_PARAMS" : ParamsFilterWidgetParams, some
+			into content content "CONTENT" : String, some into manifest manifest
+			"MANIFEST" : ::serde_json::Value, some into created_by_id created_by_id
+			"CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into date_modify date_modify "DATE_MODIFY"
+			: ::bitrix24_runtime::DateTime, some into site_template_id site_template_id
 			"SITE_TEMPLATE_ID" : String, }
 		);
 		params_impls!(
@@ -8440,6 +9375,51 @@ pub mod repowidget {
 			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
 			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
 			"SITE_TEMPLATE_ID" site_template_id, }
+		);
+		/// The object `params.params.group.WIDGET_PARAMS` of `landing.repowidget.getlist`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ParamsGroupWidgetParams {
+			/// `rootNode`: `string`, required.
+			pub root_node: String,
+			/// `lang`: `string`, optional.
+			pub lang: Option<String>,
+			/// `handler`: `string`, required.
+			pub handler: String,
+			/// `style`: `string`, optional.
+			pub style: Option<String>,
+			/// `demoData`: `object`, required.
+			pub demo_data: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl ParamsGroupWidgetParams {
+			/// The object with its required parameters: `rootNode`, `handler`, `demoData`.
+			pub fn new(
+				root_node: impl Into<String>,
+				handler: impl Into<String>,
+				demo_data: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					root_node: root_node.into(),
+					lang: None,
+					handler: handler.into(),
+					style: None,
+					demo_data: demo_data.into(),
+					extra: Default::default(),
+				}
+			}
+		}
+		setters!(
+			ParamsGroupWidgetParams { some into lang lang "lang" : String, some into
+			style style "style" : String, }
+		);
+		params_impls!(
+			ParamsGroupWidgetParams { req field "rootNode" root_node, opt exact "lang"
+			lang, req field "handler" handler, opt exact "style" style, req field
+			"demoData" demo_data, }
 		);
 		/// The object `params.params.group` of `landing.repowidget.getlist`: `object`.
 		///
@@ -8466,7 +9446,7 @@ pub mod repowidget {
 			/// `PREVIEW`: `string`, optional.
 			pub preview: Option<String>,
 			/// `WIDGET_PARAMS`: `object`, optional.
-			pub widget_params: Option<::serde_json::Value>,
+			pub widget_params: Option<ParamsGroupWidgetParams>,
 			/// `CONTENT`: `string`, optional.
 			pub content: Option<String>,
 			/// `MANIFEST`: `object`, optional.
@@ -8496,13 +9476,13 @@ pub mod repowidget {
 			active "ACTIVE" : bool, some into name name "NAME" : String, some into
 			description description "DESCRIPTION" : String, some into sections sections
 			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
-			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
-			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
-			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
-			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
-			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
-			some into date_modify date_modify "DATE_MODIFY" :
-			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			widget_params widget_params "WIDGET_PARAMS" : ParamsGroupWidgetParams, some
+			into content content "CONTENT" : String, some into manifest manifest
+			"MANIFEST" : ::serde_json::Value, some into created_by_id created_by_id
+			"CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into date_modify date_modify "DATE_MODIFY"
+			: ::bitrix24_runtime::DateTime, some into site_template_id site_template_id
 			"SITE_TEMPLATE_ID" : String, }
 		);
 		params_impls!(
@@ -8514,6 +9494,51 @@ pub mod repowidget {
 			created_by_id, opt exact "MODIFIED_BY_ID" modified_by_id, opt exact
 			"DATE_CREATE" date_create, opt exact "DATE_MODIFY" date_modify, opt exact
 			"SITE_TEMPLATE_ID" site_template_id, }
+		);
+		/// The object `params.params.order.WIDGET_PARAMS` of `landing.repowidget.getlist`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct ParamsOrderWidgetParams {
+			/// `rootNode`: `string`, required.
+			pub root_node: String,
+			/// `lang`: `string`, optional.
+			pub lang: Option<String>,
+			/// `handler`: `string`, required.
+			pub handler: String,
+			/// `style`: `string`, optional.
+			pub style: Option<String>,
+			/// `demoData`: `object`, required.
+			pub demo_data: ::serde_json::Value,
+			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
+			pub extra: crate::Extra,
+		}
+		impl ParamsOrderWidgetParams {
+			/// The object with its required parameters: `rootNode`, `handler`, `demoData`.
+			pub fn new(
+				root_node: impl Into<String>,
+				handler: impl Into<String>,
+				demo_data: impl Into<::serde_json::Value>,
+			) -> Self {
+				Self {
+					root_node: root_node.into(),
+					lang: None,
+					handler: handler.into(),
+					style: None,
+					demo_data: demo_data.into(),
+					extra: Default::default(),
+				}
+			}
+		}
+		setters!(
+			ParamsOrderWidgetParams { some into lang lang "lang" : String, some into
+			style style "style" : String, }
+		);
+		params_impls!(
+			ParamsOrderWidgetParams { req field "rootNode" root_node, opt exact "lang"
+			lang, req field "handler" handler, opt exact "style" style, req field
+			"demoData" demo_data, }
 		);
 		/// The object `params.params.order` of `landing.repowidget.getlist`: `object`.
 		///
@@ -8540,7 +9565,7 @@ pub mod repowidget {
 			/// `PREVIEW`: `string`, optional.
 			pub preview: Option<String>,
 			/// `WIDGET_PARAMS`: `object`, optional.
-			pub widget_params: Option<::serde_json::Value>,
+			pub widget_params: Option<ParamsOrderWidgetParams>,
 			/// `CONTENT`: `string`, optional.
 			pub content: Option<String>,
 			/// `MANIFEST`: `object`, optional.
@@ -8570,13 +9595,13 @@ pub mod repowidget {
 			active "ACTIVE" : bool, some into name name "NAME" : String, some into
 			description description "DESCRIPTION" : String, some into sections sections
 			"SECTIONS" : String, some into preview preview "PREVIEW" : String, some into
-			widget_params widget_params "WIDGET_PARAMS" : ::serde_json::Value, some into
-			content content "CONTENT" : String, some into manifest manifest "MANIFEST" :
-			::serde_json::Value, some into created_by_id created_by_id "CREATED_BY_ID" :
-			i64, some into modified_by_id modified_by_id "MODIFIED_BY_ID" : i64, some
-			into date_create date_create "DATE_CREATE" : ::bitrix24_runtime::DateTime,
-			some into date_modify date_modify "DATE_MODIFY" :
-			::bitrix24_runtime::DateTime, some into site_template_id site_template_id
+			widget_params widget_params "WIDGET_PARAMS" : ParamsOrderWidgetParams, some
+			into content content "CONTENT" : String, some into manifest manifest
+			"MANIFEST" : ::serde_json::Value, some into created_by_id created_by_id
+			"CREATED_BY_ID" : i64, some into modified_by_id modified_by_id
+			"MODIFIED_BY_ID" : i64, some into date_create date_create "DATE_CREATE" :
+			::bitrix24_runtime::DateTime, some into date_modify date_modify "DATE_MODIFY"
+			: ::bitrix24_runtime::DateTime, some into site_template_id site_template_id
 			"SITE_TEMPLATE_ID" : String, }
 		);
 		params_impls!(
@@ -8598,14 +9623,12 @@ pub mod repowidget {
 			/// `select`: `object`, optional.
 			pub select: Option<ParamsSelect>,
 			/// `filter`: `object`, optional.
-			///
-			/// Values: `field`.
 			pub filter: Option<ParamsFilter>,
 			/// `group`: `object`, optional.
 			pub group: Option<ParamsGroup>,
 			/// `order`: `object`, optional.
 			///
-			/// Values: `field`.
+			/// Values: `asc`, `desc`.
 			pub order: Option<ParamsOrder>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
@@ -8786,7 +9809,9 @@ pub mod repowidget {
 			/// `PREVIEW`: `string`.
 			pub preview: Option<String>,
 			/// `WIDGET_PARAMS`: `object`.
-			pub widget_params: ::serde_json::Value,
+			pub widget_params: Option<
+				crate::entities::LandingRepowidgetAnchorWidgetParams,
+			>,
 			/// `CONTENT`: `string`.
 			pub content: Option<String>,
 			/// `MANIFEST`: `object`.
@@ -8808,7 +9833,7 @@ pub mod repowidget {
 			Item { opt field "ID" id, opt field "XML_ID" xml_id, opt field "APP_CODE"
 			app_code, opt_yn field "ACTIVE" active, opt field "NAME" name, opt field
 			"DESCRIPTION" description, opt field "SECTIONS" sections, opt field "PREVIEW"
-			preview, req field "WIDGET_PARAMS" widget_params, opt field "CONTENT"
+			preview, opt field "WIDGET_PARAMS" widget_params, opt field "CONTENT"
 			content, opt field "MANIFEST" manifest, opt field "CREATED_BY_ID"
 			created_by_id, opt field "MODIFIED_BY_ID" modified_by_id, opt field
 			"DATE_CREATE" date_create, opt field "DATE_MODIFY" date_modify, opt field
@@ -10712,405 +11737,9 @@ pub mod site {
 			"preview2x" preview2x, opt exact "preview3x" preview3x, opt exact
 			"preview_url" preview_url, }
 		);
-		/// The object `result.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataFieldsAdditionalFields {
-			/// `COOKIES_USE`: `string`, example only.
-			pub cookies_use: Option<String>,
-			/// `B24BUTTON_COLOR`: `string`, example only.
-			pub b24_button_color: Option<String>,
-			/// `BACKGROUND_PICTURE`: `string`, example only.
-			pub background_picture: Option<String>,
-			/// `THEME_USE`: `string`, example only.
-			pub theme_use: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataFieldsAdditionalFields { opt soft "COOKIES_USE" cookies_use, opt soft
-			"B24BUTTON_COLOR" b24_button_color, opt soft "BACKGROUND_PICTURE"
-			background_picture, opt soft "THEME_USE" theme_use, }
-		);
-		/// The object `result.fields` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataFields {
-			/// `ADDITIONAL_FIELDS`: `object | array`.
-			pub additional_fields: Option<DataFieldsAdditionalFields>,
-			/// `TITLE`: `string`.
-			pub title: Option<String>,
-			/// `LANDING_ID_INDEX`: `string | integer`.
-			pub landing_id_index: Option<String>,
-			/// `LANDING_ID_404`: `string | integer`.
-			pub landing_id_404: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataFields { opt field "ADDITIONAL_FIELDS" additional_fields, opt field
-			"TITLE" title, opt field "LANDING_ID_INDEX" landing_id_index, opt field
-			"LANDING_ID_404" landing_id_404, }
-		);
-		/// The object `result.layout` of `landing.site.fullExport`: `object | array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataLayout {
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `ref`: `string[]`.
-			pub ref_: Vec<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(DataLayout { opt field "code" code, req field "ref" ref_, });
-		/// The object `result.items.<page_code>.fields.ADDITIONAL_FIELDS` of `landing.site.fullExport`: `object | array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeFieldsAdditionalFields {
-			/// `B24BUTTON_USE`: `string`, example only.
-			pub b24_button_use: Option<String>,
-			/// `METAOG_TITLE`: `string`, example only.
-			pub metaog_title: Option<String>,
-			/// `THEME_USE`: `string`, example only.
-			pub theme_use: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeFieldsAdditionalFields { opt soft "B24BUTTON_USE"
-			b24_button_use, opt soft "METAOG_TITLE" metaog_title, opt soft "THEME_USE"
-			theme_use, }
-		);
-		/// The object `result.items.<page_code>.fields` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeFields {
-			/// `TITLE`: `string`.
-			pub title: Option<String>,
-			/// `RULE`: `string | null`.
-			pub rule: Option<String>,
-			/// `ADDITIONAL_FIELDS`: `object | array`.
-			pub additional_fields: Option<DataItemsPageCodeFieldsAdditionalFields>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeFields { opt field "TITLE" title, opt field "RULE" rule, opt
-			field "ADDITIONAL_FIELDS" additional_fields, }
-		);
-		/// The object `result.items.<page_code>.layout` of `landing.site.fullExport`: `object | array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeLayout {
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `ref`: `string[]`.
-			pub ref_: Vec<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeLayout { opt field "code" code, req field "ref" ref_, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>.repo_block` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockIdRepoBlock {
-			/// `app_code`: `string`.
-			pub app_code: Option<String>,
-			/// `xml_id`: `string`.
-			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockIdRepoBlock { opt field "app_code" app_code,
-			opt field "xml_id" xml_id, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>.nodes..landing-block-node-menu-list-item-link` of `landing.site.fullExport`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink {
-			/// `href`: `string`, example only.
-			pub href: Option<String>,
-			/// `target`: `string`, example only.
-			pub target: Option<String>,
-			/// `text`: `string`, example only.
-			pub text: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink { opt
-			soft "href" href, opt soft "target" target, opt soft "text" text, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>.nodes` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockIdNodes {
-			/// `.landing-block-node-menu-list-item-link`: `object[]`, example only.
-			pub landing_block_node_menu_list_item_link: Vec<
-				DataItemsPageCodeItemsHashBlockIdNodesLandingBlockNodeMenuListItemLink,
-			>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockIdNodes { req soft
-			".landing-block-node-menu-list-item-link"
-			landing_block_node_menu_list_item_link, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>.style` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockIdStyle {
-			/// `.navbar`: `string[]`, example only.
-			pub navbar: Vec<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockIdStyle { req soft ".navbar" navbar, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>.attrs..navbar-collapse` of `landing.site.fullExport`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse {
-			/// `id`: `string`, example only.
-			pub id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse { opt soft "id" id, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>.attrs` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockIdAttrs {
-			/// `.navbar-collapse`: `object[]`, example only.
-			pub navbar_collapse: Vec<
-				DataItemsPageCodeItemsHashBlockIdAttrsNavbarCollapse,
-			>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockIdAttrs { req soft ".navbar-collapse"
-			navbar_collapse, }
-		);
-		/// The object `result.items.<page_code>.items.#block<id>` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItemsHashBlockId {
-			/// `old_id`: `integer | string`.
-			pub old_id: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `access`: `string`.
-			pub access: Option<String>,
-			/// `anchor`: `string`.
-			pub anchor: Option<String>,
-			/// `repo_block`: `object`.
-			pub repo_block: Option<DataItemsPageCodeItemsHashBlockIdRepoBlock>,
-			/// `cards`: `object`.
-			pub cards: ::serde_json::Value,
-			/// `nodes`: `object`.
-			pub nodes: Option<DataItemsPageCodeItemsHashBlockIdNodes>,
-			/// `menu`: `object`.
-			pub menu: ::serde_json::Value,
-			/// `style`: `object`.
-			pub style: Option<DataItemsPageCodeItemsHashBlockIdStyle>,
-			/// `attrs`: `object`.
-			pub attrs: Option<DataItemsPageCodeItemsHashBlockIdAttrs>,
-			/// `dynamic`: `object`.
-			pub dynamic: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCodeItemsHashBlockId { opt field "old_id" old_id, opt field
-			"code" code, opt field "access" access, opt field "anchor" anchor, opt field
-			"repo_block" repo_block, req field "cards" cards, opt field "nodes" nodes,
-			req field "menu" menu, opt field "style" style, opt field "attrs" attrs, req
-			field "dynamic" dynamic, }
-		);
-		/// The object `result.items.<page_code>.items` of `landing.site.fullExport`: `object | array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCodeItems {
-			/// `#block<id>`: `object`.
-			///
-			/// Stands for every key matching `#block*`: one entry per key.
-			pub hash_block_id: ::std::collections::BTreeMap<
-				String,
-				DataItemsPageCodeItemsHashBlockId,
-			>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(DataItemsPageCodeItems { rest pattern "#block*" hash_block_id, });
-		/// The object `result.items.<page_code>` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItemsPageCode {
-			/// `old_id`: `integer | string`.
-			pub old_id: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `description`: `string`.
-			pub description: Option<String>,
-			/// `preview`: `string`.
-			pub preview: Option<String>,
-			/// `preview2x`: `string`.
-			pub preview2x: Option<String>,
-			/// `preview3x`: `string`.
-			pub preview3x: Option<String>,
-			/// `preview_url`: `string`.
-			pub preview_url: Option<String>,
-			/// `show_in_list`: `string`.
-			pub show_in_list: Option<String>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `version`: `integer`.
-			pub version: Option<i64>,
-			/// `fields`: `object`.
-			pub fields: Option<DataItemsPageCodeFields>,
-			/// `layout`: `object | array`.
-			pub layout: Option<DataItemsPageCodeLayout>,
-			/// `items`: `object | array`.
-			pub items: Option<DataItemsPageCodeItems>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			DataItemsPageCode { opt field "old_id" old_id, opt field "code" code, opt
-			field "name" name, opt field "description" description, opt field "preview"
-			preview, opt field "preview2x" preview2x, opt field "preview3x" preview3x,
-			opt field "preview_url" preview_url, opt field "show_in_list" show_in_list,
-			opt field "type" type_, opt field "version" version, opt field "fields"
-			fields, opt field "layout" layout, opt field "items" items, }
-		);
-		/// The object `result.items` of `landing.site.fullExport`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct DataItems {
-			/// `<page_code>`: `object`.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub page_code: ::std::collections::BTreeMap<String, DataItemsPageCode>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(DataItems { rest pattern "*" page_code, });
-		/// The object `result` of `landing.site.fullExport`: `object | array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Data {
-			/// `charset`: `string`.
-			pub charset: Option<String>,
-			/// `code`: `string`.
-			pub code: Option<String>,
-			/// `site_code`: `string`.
-			pub site_code: Option<String>,
-			/// `name`: `string`.
-			pub name: Option<String>,
-			/// `description`: `string`.
-			pub description: Option<String>,
-			/// `preview`: `string`.
-			pub preview: Option<String>,
-			/// `preview2x`: `string`.
-			pub preview2x: Option<String>,
-			/// `preview3x`: `string`.
-			pub preview3x: Option<String>,
-			/// `preview_url`: `string`.
-			pub preview_url: Option<String>,
-			/// `show_in_list`: `string`.
-			pub show_in_list: Option<String>,
-			/// `type`: `string`.
-			pub type_: Option<String>,
-			/// `version`: `integer`.
-			pub version: Option<i64>,
-			/// `fields`: `object`.
-			pub fields: Option<DataFields>,
-			/// `layout`: `object | array`.
-			pub layout: Option<DataLayout>,
-			/// `folders`: `object | array`.
-			pub folders: ::serde_json::Value,
-			/// `syspages`: `object | array`.
-			pub syspages: ::serde_json::Value,
-			/// `items`: `object`.
-			pub items: Option<DataItems>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Data { opt field "charset" charset, opt field "code" code, opt field
-			"site_code" site_code, opt field "name" name, opt field "description"
-			description, opt field "preview" preview, opt field "preview2x" preview2x,
-			opt field "preview3x" preview3x, opt field "preview_url" preview_url, opt
-			field "show_in_list" show_in_list, opt field "type" type_, opt field
-			"version" version, opt field "fields" fields, opt field "layout" layout, req
-			field "folders" folders, req field "syspages" syspages, opt field "items"
-			items, } fits["charset", "code", "site_code", "name", "description",
-			"preview", "preview2x", "preview3x", "preview_url", "show_in_list", "type",
-			"version", "fields", "layout", "folders", "syspages", "items"] []
-		);
 		/// The `result` of the call: `object | array`.
-		pub type Output = Data;
+		pub type Output = crate::entities::LandingSiteResult;
 		method!(super::FullExport, "landing.site.fullExport", V2, false);
-		deserialize_via_from_value!(Data);
 	}
 	/// Types of [`landing.site.getFolders`](struct@GetFolders).
 	pub mod get_folders {

@@ -162,12 +162,8 @@ pub mod basketitem {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -620,6 +616,42 @@ pub mod basketitem {
 		}
 		string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
 		error_code!(Error);
+		/// The object `result.basketItem.<field>` of `sale.basketitem.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputBasketItemField {
+			/// `isImmutable`: `boolean`.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`.
+			pub is_required: Option<bool>,
+			/// `type`: `string`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputBasketItemField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
+		);
+		/// The object `result.basketItem` of `sale.basketitem.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputBasketItem {
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputBasketItemField>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(OutputBasketItem { rest pattern "*" field, });
 		/// The object `result` of `sale.basketitem.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-fields.html>
@@ -627,12 +659,12 @@ pub mod basketitem {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `basketItem`: `object`.
-			pub basket_item: ::serde_json::Value,
+			pub basket_item: Option<OutputBasketItem>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { req field "basketItem" basket_item, } fits["basketItem"] []
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
 		method!(super::GetFields, "sale.basketitem.getFields", V2, true);
 		deserialize_via_from_value!(Output);
@@ -652,6 +684,99 @@ pub mod basketitem {
 		}
 		string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
 		error_code!(Error);
+		/// The object `result.basketItem.basePrice` of `sale.basketitem.getFieldsCatalogProduct`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputBasketItemBasePrice {
+			/// `isImmutable`: `boolean`, example only.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`, example only.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`, example only.
+			pub is_required: Option<bool>,
+			/// `type`: `string`, example only.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputBasketItemBasePrice { opt soft "isImmutable" is_immutable, opt soft
+			"isReadOnly" is_read_only, opt soft "isRequired" is_required, opt soft "type"
+			type_, }
+		);
+		/// The object `result.basketItem.canBuy` of `sale.basketitem.getFieldsCatalogProduct`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputBasketItemCanBuy {
+			/// `isImmutable`: `boolean`, example only.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`, example only.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`, example only.
+			pub is_required: Option<bool>,
+			/// `type`: `string`, example only.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputBasketItemCanBuy { opt soft "isImmutable" is_immutable, opt soft
+			"isReadOnly" is_read_only, opt soft "isRequired" is_required, opt soft "type"
+			type_, }
+		);
+		/// The object `result.basketItem.catalogXmlId` of `sale.basketitem.getFieldsCatalogProduct`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputBasketItemCatalogXmlId {
+			/// `isImmutable`: `boolean`, example only.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`, example only.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`, example only.
+			pub is_required: Option<bool>,
+			/// `type`: `string`, example only.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputBasketItemCatalogXmlId { opt soft "isImmutable" is_immutable, opt soft
+			"isReadOnly" is_read_only, opt soft "isRequired" is_required, opt soft "type"
+			type_, }
+		);
+		/// The object `result.basketItem` of `sale.basketitem.getFieldsCatalogProduct`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
+		///
+		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputBasketItem {
+			/// `basePrice`: `object`, example only.
+			pub base_price: Option<OutputBasketItemBasePrice>,
+			/// `canBuy`: `object`, example only.
+			pub can_buy: Option<OutputBasketItemCanBuy>,
+			/// `catalogXmlId`: `object`, example only.
+			pub catalog_xml_id: Option<OutputBasketItemCatalogXmlId>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputBasketItem { opt soft "basePrice" base_price, opt soft "canBuy"
+			can_buy, opt soft "catalogXmlId" catalog_xml_id, }
+		);
 		/// The object `result` of `sale.basketitem.getFieldsCatalogProduct`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-get-catalog-product-fields.html>
@@ -659,12 +784,12 @@ pub mod basketitem {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `basketItem`: `object`.
-			pub basket_item: ::serde_json::Value,
+			pub basket_item: Option<OutputBasketItem>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { req field "basketItem" basket_item, } fits["basketItem"] []
+			Output { opt field "basketItem" basket_item, } fits["basketItem"] []
 		);
 		method!(
 			super::GetFieldsCatalogProduct, "sale.basketitem.getFieldsCatalogProduct",
@@ -708,6 +833,18 @@ pub mod basketitem {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.basketitem.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.basketitem.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html>
@@ -716,8 +853,10 @@ pub mod basketitem {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -727,7 +866,7 @@ pub mod basketitem {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.basketitem.list`: `object`.
 		///
@@ -1072,12 +1211,8 @@ pub mod basketproperties {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`, `sale_basket_item_property`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`, `sale_basket_item_property`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -1394,6 +1529,18 @@ pub mod basketproperties {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.basketproperties.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.basketproperties.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/basket-properties/sale-basket-properties-list.html>
@@ -1402,8 +1549,10 @@ pub mod basketproperties {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -1413,7 +1562,7 @@ pub mod basketproperties {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.basketproperties.list`: `object`.
 		///
@@ -1600,12 +1749,8 @@ pub mod business_value_person_domain {
 		/// Values: `personTypeId`, `domain`.
 		pub select: Option<Vec<list::Select>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`, `personTypeId`, `domain`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`, `personTypeId`, `domain`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -1885,6 +2030,18 @@ pub mod business_value_person_domain {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.businessValuePersonDomain.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.businessValuePersonDomain.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-list.html>
@@ -1893,8 +2050,10 @@ pub mod business_value_person_domain {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -1904,7 +2063,7 @@ pub mod business_value_person_domain {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.businessValuePersonDomain.list`: `object`.
 		///
@@ -2039,12 +2198,10 @@ pub mod delivery {
 		/// `SELECT`: `array`, optional.
 		pub select: Option<::serde_json::Value>,
 		/// `FILTER`: `object`, optional.
-		///
-		/// Values: `field`, `sale_delivery_service`.
 		pub filter: Option<::serde_json::Value>,
 		/// `ORDER`: `object`, optional.
 		///
-		/// Values: `field`, `sale_delivery_service`.
+		/// Values: `asc`, `desc`.
 		pub order: Option<::serde_json::Value>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -3437,12 +3594,8 @@ pub mod order {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -4154,12 +4307,8 @@ pub mod payment {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -4597,6 +4746,18 @@ pub mod payment {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.payment.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.payment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html>
@@ -4605,8 +4766,10 @@ pub mod payment {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -4616,7 +4779,7 @@ pub mod payment {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.payment.list`: `object`.
 		///
@@ -4975,12 +5138,8 @@ pub mod payment_item_shipment {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -5285,6 +5444,18 @@ pub mod payment_item_shipment {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.paymentItemShipment.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.paymentItemShipment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-shipment/sale-payment-item-shipment-list.html>
@@ -5293,8 +5464,10 @@ pub mod payment_item_shipment {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -5304,7 +5477,7 @@ pub mod payment_item_shipment {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.paymentItemShipment.list`: `object`.
 		///
@@ -5504,12 +5677,8 @@ pub mod paymentitembasket {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -5815,6 +5984,18 @@ pub mod paymentitembasket {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.paymentitembasket.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.paymentitembasket.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
@@ -5823,8 +6004,10 @@ pub mod paymentitembasket {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -5834,7 +6017,7 @@ pub mod paymentitembasket {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.paymentItemsBasket` of `sale.paymentitembasket.list`: `object[]`.
 		///
@@ -6067,12 +6250,8 @@ pub mod persontype {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -6380,6 +6559,18 @@ pub mod persontype {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.persontype.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.persontype.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-list.html>
@@ -6388,8 +6579,10 @@ pub mod persontype {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -6399,7 +6592,7 @@ pub mod persontype {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.persontype.list`: `object`.
 		///
@@ -6628,12 +6821,8 @@ pub mod property {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -7591,6 +7780,18 @@ pub mod property {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.property.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.property.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-list.html>
@@ -7599,8 +7800,10 @@ pub mod property {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -7610,7 +7813,7 @@ pub mod property {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.property.list`: `object`.
 		///
@@ -7869,12 +8072,8 @@ pub mod property_relation {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -8139,6 +8338,18 @@ pub mod property_relation {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.propertyRelation.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.propertyRelation.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-list.html>
@@ -8147,8 +8358,10 @@ pub mod property_relation {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -8158,7 +8371,7 @@ pub mod property_relation {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyRelation.list`: `object`.
 		///
@@ -8166,16 +8379,24 @@ pub mod property_relation {
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `propertyRelations`: `sale_order_property_relation`.
-			pub property_relations: Option<crate::entities::SaleOrderPropertyRelation>,
+			/// `propertyRelations`: `sale_order_property_relation[]`.
+			pub property_relations: Vec<crate::entities::SaleOrderPropertyRelation>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { opt field "propertyRelations" property_relations, }
+			Output { req field "propertyRelations" property_relations, }
 			fits["propertyRelations"] []
 		);
 		method!(super::List, "sale.propertyRelation.list", V2, true);
+		impl ::bitrix24_runtime::Paged for super::List {
+			type Item = crate::entities::SaleOrderPropertyRelation;
+			fn into_items(
+				output: Output,
+			) -> Vec<crate::entities::SaleOrderPropertyRelation> {
+				output.property_relations
+			}
+		}
 		deserialize_via_from_value!(Output);
 	}
 }
@@ -8291,12 +8512,8 @@ pub mod propertygroup {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -8582,6 +8799,18 @@ pub mod propertygroup {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.propertygroup.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.propertygroup.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-group/sale-property-group-list.html>
@@ -8590,8 +8819,10 @@ pub mod propertygroup {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -8601,7 +8832,7 @@ pub mod propertygroup {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertygroup.list`: `object`.
 		///
@@ -8789,12 +9020,8 @@ pub mod propertyvalue {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -9010,6 +9237,18 @@ pub mod propertyvalue {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.propertyvalue.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.propertyvalue.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-value/sale-property-value-list.html>
@@ -9018,8 +9257,10 @@ pub mod propertyvalue {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -9029,7 +9270,7 @@ pub mod propertyvalue {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyvalue.list`: `object`.
 		///
@@ -9291,12 +9532,8 @@ pub mod propertyvariant {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -9604,6 +9841,18 @@ pub mod propertyvariant {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.propertyvariant.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.propertyvariant.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-variant/sale-property-variant-list.html>
@@ -9612,8 +9861,10 @@ pub mod propertyvariant {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -9623,7 +9874,7 @@ pub mod propertyvariant {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.propertyvariant.list`: `object`.
 		///
@@ -9850,12 +10101,8 @@ pub mod shipment {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -10370,6 +10617,18 @@ pub mod shipment {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.shipment.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.shipment.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html>
@@ -10378,8 +10637,10 @@ pub mod shipment {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -10389,7 +10650,7 @@ pub mod shipment {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.shipment.list`: `object`.
 		///
@@ -10654,12 +10915,8 @@ pub mod shipmentitem {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -10964,6 +11221,18 @@ pub mod shipmentitem {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.shipmentitem.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.shipmentitem.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>
@@ -10972,8 +11241,10 @@ pub mod shipmentitem {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -10983,7 +11254,7 @@ pub mod shipmentitem {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.shipmentitem.list`: `object`.
 		///
@@ -11196,12 +11467,8 @@ pub mod shipmentproperty {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -12344,6 +12611,18 @@ pub mod shipmentproperty {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.shipmentproperty.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.shipmentproperty.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-list.html>
@@ -12352,8 +12631,10 @@ pub mod shipmentproperty {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -12363,7 +12644,7 @@ pub mod shipmentproperty {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.properties.settings` of `sale.shipmentproperty.list`: `object`.
 		///
@@ -12817,12 +13098,8 @@ pub mod shipmentpropertyvalue {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -13038,6 +13315,18 @@ pub mod shipmentpropertyvalue {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.shipmentpropertyvalue.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.shipmentpropertyvalue.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-list.html>
@@ -13046,8 +13335,10 @@ pub mod shipmentpropertyvalue {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -13057,7 +13348,7 @@ pub mod shipmentpropertyvalue {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.shipmentpropertyvalue.list`: `object`.
 		///
@@ -13331,12 +13622,8 @@ pub mod status {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -13644,6 +13931,18 @@ pub mod status {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.status.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.status.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
@@ -13652,8 +13951,10 @@ pub mod status {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -13663,7 +13964,7 @@ pub mod status {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result.statuses` of `sale.status.list`: `object[]`.
 		///
@@ -13914,12 +14215,8 @@ pub mod status_lang {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -14222,6 +14519,18 @@ pub mod status_lang {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.statusLang.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.statusLang.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-list.html>
@@ -14230,8 +14539,10 @@ pub mod status_lang {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -14241,7 +14552,7 @@ pub mod status_lang {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.statusLang.list`: `object`.
 		///
@@ -14304,12 +14615,8 @@ pub mod trade_binding {
 		/// `select`: `string[]`, optional.
 		pub select: Option<Vec<String>>,
 		/// `filter`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub filter: Option<list::Filter>,
 		/// `order`: `object`, optional.
-		///
-		/// Values: `field`.
 		pub order: Option<list::Order>,
 		/// `start`: `integer`, optional.
 		pub start: Option<i64>,
@@ -14346,6 +14653,42 @@ pub mod trade_binding {
 		}
 		string_enum!(Error { N200040300010 = "200040300010", N0 = "0" });
 		error_code!(Error);
+		/// The object `result.tradeBinding.<field>` of `sale.tradeBinding.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputTradeBindingField {
+			/// `isImmutable`: `boolean`.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`.
+			pub is_required: Option<bool>,
+			/// `type`: `string`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputTradeBindingField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
+		);
+		/// The object `result.tradeBinding` of `sale.tradeBinding.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputTradeBinding {
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputTradeBindingField>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(OutputTradeBinding { rest pattern "*" field, });
 		/// The object `result` of `sale.tradeBinding.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-get-fields.html>
@@ -14353,12 +14696,12 @@ pub mod trade_binding {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `tradeBinding`: `object`.
-			pub trade_binding: ::serde_json::Value,
+			pub trade_binding: Option<OutputTradeBinding>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { req field "tradeBinding" trade_binding, } fits["tradeBinding"] []
+			Output { opt field "tradeBinding" trade_binding, } fits["tradeBinding"] []
 		);
 		method!(super::GetFields, "sale.tradeBinding.getFields", V2, true);
 		deserialize_via_from_value!(Output);
@@ -14399,6 +14742,18 @@ pub mod trade_binding {
 		}
 		setters!(Filter { map into field field "<field>" : ::serde_json::Value, });
 		params_impls!(Filter { rest pattern "*" field, });
+		/// Allowed values of `params.order.<field>` in `sale.tradeBinding.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderField {
+			/// `asc`
+			Asc,
+			/// `desc`
+			Desc,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OrderField { Asc = "asc", Desc = "desc" });
 		/// The object `params.order` of `sale.tradeBinding.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-binding/sale-trade-binding-list.html>
@@ -14407,8 +14762,10 @@ pub mod trade_binding {
 		pub struct Order {
 			/// `<field>`: `string`, optional.
 			///
+			/// Values: `asc`, `desc`.
+			///
 			/// Stands for every key matching `*`: one entry per key.
-			pub field: ::std::collections::BTreeMap<String, String>,
+			pub field: ::std::collections::BTreeMap<String, OrderField>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -14418,7 +14775,7 @@ pub mod trade_binding {
 				Default::default()
 			}
 		}
-		setters!(Order { map into field field "<field>" : String, });
+		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
 		/// The object `result` of `sale.tradeBinding.list`: `object`.
 		///
@@ -14519,6 +14876,42 @@ pub mod trade_platform {
 		}
 		string_enum!(Error { N200040300010 = "200040300010" });
 		error_code!(Error);
+		/// The object `result.tradePlatform.<field>` of `sale.tradePlatform.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputTradePlatformField {
+			/// `isImmutable`: `boolean`.
+			pub is_immutable: Option<bool>,
+			/// `isReadOnly`: `boolean`.
+			pub is_read_only: Option<bool>,
+			/// `isRequired`: `boolean`.
+			pub is_required: Option<bool>,
+			/// `type`: `string`.
+			pub type_: Option<String>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(
+			OutputTradePlatformField { opt field "isImmutable" is_immutable, opt field
+			"isReadOnly" is_read_only, opt field "isRequired" is_required, opt field
+			"type" type_, }
+		);
+		/// The object `result.tradePlatform` of `sale.tradePlatform.getFields`: `object`.
+		///
+		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-get-fields.html>
+		#[derive(Debug, Clone)]
+		#[non_exhaustive]
+		pub struct OutputTradePlatform {
+			/// `<field>`: `object`.
+			///
+			/// Stands for every key matching `*`: one entry per key.
+			pub field: ::std::collections::BTreeMap<String, OutputTradePlatformField>,
+			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+			pub extra: crate::Extra,
+		}
+		result_impls!(OutputTradePlatform { rest pattern "*" field, });
 		/// The object `result` of `sale.tradePlatform.getFields`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/trade-platform/sale-trade-platform-get-fields.html>
@@ -14526,12 +14919,12 @@ pub mod trade_platform {
 		#[non_exhaustive]
 		pub struct Output {
 			/// `tradePlatform`: `object`.
-			pub trade_platform: ::serde_json::Value,
+			pub trade_platform: Option<OutputTradePlatform>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { req field "tradePlatform" trade_platform, } fits["tradePlatform"] []
+			Output { opt field "tradePlatform" trade_platform, } fits["tradePlatform"] []
 		);
 		method!(super::GetFields, "sale.tradePlatform.getFields", V2, true);
 		deserialize_via_from_value!(Output);

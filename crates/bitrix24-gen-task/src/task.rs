@@ -420,152 +420,9 @@ pub mod checklistitem {
 		}
 		string_enum!(Error { ErrorCore = "ERROR_CORE" });
 		error_code!(Error);
-		/// Allowed values of `result.MEMBERS.TYPE` in `task.checklistitem.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputMembersType {
-			/// `A`
-			A,
-			/// `U`
-			U,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputMembersType { A = "A", U = "U" });
-		/// Allowed values of `result.MEMBERS.PERSONAL_GENDER` in `task.checklistitem.get`.
-		#[derive(Debug, Clone, PartialEq, Eq)]
-		#[non_exhaustive]
-		pub enum OutputMembersPersonalGender {
-			/// `M`
-			M,
-			/// `F`
-			F,
-			/// A value this version of the crate does not know, kept as sent.
-			Unknown(String),
-		}
-		string_enum!(OutputMembersPersonalGender { M = "M", F = "F" });
-		/// The object `result.MEMBERS` of `task.checklistitem.get`: `array`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputMembers {
-			/// `ID`: `string`.
-			pub id: Option<String>,
-			/// `TYPE`: `string`.
-			///
-			/// Values: `A`, `U`.
-			pub type_: Option<OutputMembersType>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `PERSONAL_PHOTO`: `string`.
-			pub personal_photo: Option<String>,
-			/// `PERSONAL_GENDER`: `string`.
-			///
-			/// Values: `M`, `F`.
-			pub personal_gender: Option<OutputMembersPersonalGender>,
-			/// `IMAGE`: `string`.
-			pub image: Option<String>,
-			/// `IS_COLLABER`: `boolean`.
-			pub is_collaber: Option<bool>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputMembers { opt field "ID" id, opt field "TYPE" type_, opt field "NAME"
-			name, opt field "PERSONAL_PHOTO" personal_photo, opt field "PERSONAL_GENDER"
-			personal_gender, opt field "IMAGE" image, opt field "IS_COLLABER"
-			is_collaber, }
-		);
-		/// The object `result.ATTACHMENTS.<key>` of `task.checklistitem.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAttachmentsKey {
-			/// `ATTACHMENT_ID`: `integer`.
-			pub attachment_id: Option<i64>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `SIZE`: `string`.
-			pub size: Option<String>,
-			/// `FILE_ID`: `string`.
-			pub file_id: Option<String>,
-			/// `DOWNLOAD_URL`: `string`.
-			pub download_url: Option<String>,
-			/// `VIEW_URL`: `string`.
-			pub view_url: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputAttachmentsKey { opt field "ATTACHMENT_ID" attachment_id, opt field
-			"NAME" name, opt field "SIZE" size, opt field "FILE_ID" file_id, opt field
-			"DOWNLOAD_URL" download_url, opt field "VIEW_URL" view_url, }
-		);
-		/// The object `result.ATTACHMENTS` of `task.checklistitem.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAttachments {
-			/// `<key>`: `object`.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub key: ::std::collections::BTreeMap<String, OutputAttachmentsKey>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputAttachments { rest pattern "*" key, });
-		/// The object `result` of `task.checklistitem.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `ID`: `string`.
-			pub id: Option<String>,
-			/// `TASK_ID`: `string`.
-			pub task_id: Option<String>,
-			/// `PARENT_ID`: `string`.
-			pub parent_id: Option<String>,
-			/// `CREATED_BY`: `string`.
-			pub created_by: Option<String>,
-			/// `TITLE`: `string`.
-			pub title: Option<String>,
-			/// `SORT_INDEX`: `string`.
-			pub sort_index: Option<String>,
-			/// `IS_COMPLETE`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub is_complete: Option<bool>,
-			/// `IS_IMPORTANT`: `boolean`.
-			///
-			/// Values: `Y`, `N`.
-			pub is_important: Option<bool>,
-			/// `TOGGLED_BY`: `string`.
-			pub toggled_by: Option<String>,
-			/// `TOGGLED_DATE`: `string`.
-			pub toggled_date: Option<String>,
-			/// `MEMBERS`: `array`.
-			pub members: Vec<OutputMembers>,
-			/// `ATTACHMENTS`: `object`.
-			pub attachments: Option<OutputAttachments>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "ID" id, opt field "TASK_ID" task_id, opt field
-			"PARENT_ID" parent_id, opt field "CREATED_BY" created_by, opt field "TITLE"
-			title, opt field "SORT_INDEX" sort_index, opt_yn field "IS_COMPLETE"
-			is_complete, opt_yn field "IS_IMPORTANT" is_important, opt field "TOGGLED_BY"
-			toggled_by, opt field "TOGGLED_DATE" toggled_date, req field "MEMBERS"
-			members, opt field "ATTACHMENTS" attachments, } fits["ID", "TASK_ID",
-			"PARENT_ID", "CREATED_BY", "TITLE", "SORT_INDEX", "IS_COMPLETE",
-			"IS_IMPORTANT", "TOGGLED_BY", "TOGGLED_DATE", "MEMBERS", "ATTACHMENTS"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::TaskChecklistitem;
 		method!(super::Get, "task.checklistitem.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`task.checklistitem.getlist`](struct@Getlist).
 	pub mod getlist {
@@ -1652,81 +1509,9 @@ pub mod commentitem {
 		}
 		string_enum!(Error { ErrorCore = "ERROR_CORE" });
 		error_code!(Error);
-		/// The object `result.ATTACHED_OBJECTS.<key>` of `task.commentitem.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAttachedObjectsKey {
-			/// `ATTACHMENT_ID`: `string`.
-			pub attachment_id: Option<String>,
-			/// `NAME`: `string`.
-			pub name: Option<String>,
-			/// `SIZE`: `string`.
-			pub size: Option<String>,
-			/// `FILE_ID`: `string`.
-			pub file_id: Option<String>,
-			/// `DOWNLOAD_URL`: `string`.
-			pub download_url: Option<String>,
-			/// `VIEW_URL`: `string`.
-			pub view_url: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputAttachedObjectsKey { opt field "ATTACHMENT_ID" attachment_id, opt field
-			"NAME" name, opt field "SIZE" size, opt field "FILE_ID" file_id, opt field
-			"DOWNLOAD_URL" download_url, opt field "VIEW_URL" view_url, }
-		);
-		/// The object `result.ATTACHED_OBJECTS` of `task.commentitem.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputAttachedObjects {
-			/// `<key>`: `object`.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub key: ::std::collections::BTreeMap<String, OutputAttachedObjectsKey>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(OutputAttachedObjects { rest pattern "*" key, });
-		/// The object `result` of `task.commentitem.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html>
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Output {
-			/// `POST_MESSAGE_HTML`: `string`.
-			pub post_message_html: Option<String>,
-			/// `ID`: `string`.
-			pub id: Option<String>,
-			/// `AUTHOR_ID`: `string`.
-			pub author_id: Option<String>,
-			/// `AUTHOR_NAME`: `string`.
-			pub author_name: Option<String>,
-			/// `AUTHOR_EMAIL`: `string`.
-			pub author_email: Option<String>,
-			/// `POST_DATE`: `string`.
-			pub post_date: Option<String>,
-			/// `POST_MESSAGE`: `string`.
-			pub post_message: Option<String>,
-			/// `ATTACHED_OBJECTS`: `object`.
-			pub attached_objects: Option<OutputAttachedObjects>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Output { opt field "POST_MESSAGE_HTML" post_message_html, opt field "ID" id,
-			opt field "AUTHOR_ID" author_id, opt field "AUTHOR_NAME" author_name, opt
-			field "AUTHOR_EMAIL" author_email, opt field "POST_DATE" post_date, opt field
-			"POST_MESSAGE" post_message, opt field "ATTACHED_OBJECTS" attached_objects, }
-			fits["POST_MESSAGE_HTML", "ID", "AUTHOR_ID", "AUTHOR_NAME", "AUTHOR_EMAIL",
-			"POST_DATE", "POST_MESSAGE", "ATTACHED_OBJECTS"] []
-		);
+		/// The `result` of the call: `object`.
+		pub type Output = crate::entities::TaskCommentitem;
 		method!(super::Get, "task.commentitem.get", V2, true);
-		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`task.commentitem.getlist`](struct@Getlist).
 	pub mod getlist {
@@ -1741,87 +1526,9 @@ pub mod commentitem {
 		}
 		string_enum!(Error { ErrorCore = "ERROR_CORE" });
 		error_code!(Error);
-		/// The object `result.ATTACHED_OBJECTS.<key>` of `task.commentitem.getlist`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct ItemAttachedObjectsKey {
-			/// `ATTACHMENT_ID`: `string`, example only.
-			pub attachment_id: Option<String>,
-			/// `NAME`: `string`, example only.
-			pub name: Option<String>,
-			/// `SIZE`: `string`, example only.
-			pub size: Option<String>,
-			/// `FILE_ID`: `string`, example only.
-			pub file_id: Option<String>,
-			/// `DOWNLOAD_URL`: `string`, example only.
-			pub download_url: Option<String>,
-			/// `VIEW_URL`: `string`, example only.
-			pub view_url: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			ItemAttachedObjectsKey { opt soft "ATTACHMENT_ID" attachment_id, opt soft
-			"NAME" name, opt soft "SIZE" size, opt soft "FILE_ID" file_id, opt soft
-			"DOWNLOAD_URL" download_url, opt soft "VIEW_URL" view_url, }
-		);
-		/// The object `result.ATTACHED_OBJECTS` of `task.commentitem.getlist`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct ItemAttachedObjects {
-			/// `<key>`: `object`, example only.
-			///
-			/// Stands for every key matching `*`: one entry per key.
-			pub key: ::std::collections::BTreeMap<String, ItemAttachedObjectsKey>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(ItemAttachedObjects { rest soft_pattern "*" key, });
-		/// The object `result` of `task.commentitem.getlist`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct Item {
-			/// `POST_MESSAGE_HTML`: `any`, example only.
-			pub post_message_html: ::serde_json::Value,
-			/// `ID`: `string`, example only.
-			pub id: Option<String>,
-			/// `AUTHOR_ID`: `string`, example only.
-			pub author_id: Option<String>,
-			/// `AUTHOR_NAME`: `string`, example only.
-			pub author_name: Option<String>,
-			/// `AUTHOR_EMAIL`: `string`, example only.
-			pub author_email: Option<String>,
-			/// `POST_DATE`: `string`, example only.
-			pub post_date: Option<String>,
-			/// `POST_MESSAGE`: `string`, example only.
-			pub post_message: Option<String>,
-			/// `ATTACHED_OBJECTS`: `object`, example only.
-			pub attached_objects: Option<ItemAttachedObjects>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			Item { req soft "POST_MESSAGE_HTML" post_message_html, opt soft "ID" id, opt
-			soft "AUTHOR_ID" author_id, opt soft "AUTHOR_NAME" author_name, opt soft
-			"AUTHOR_EMAIL" author_email, opt soft "POST_DATE" post_date, opt soft
-			"POST_MESSAGE" post_message, opt soft "ATTACHED_OBJECTS" attached_objects, }
-		);
 		/// The `result` of the call: `object[]`.
-		pub type Output = crate::List<Item>;
+		pub type Output = crate::List<crate::entities::TaskCommentitem>;
 		method!(super::Getlist, "task.commentitem.getlist", V2, false);
-		deserialize_via_from_value!(Item);
 	}
 	/// Types of [`task.commentitem.getmanifest`](struct@Getmanifest).
 	pub mod getmanifest {
@@ -4995,99 +4702,9 @@ pub mod item {
 				Error { ErrorCore = "ERROR_CORE", ErrorNotFound = "ERROR_NOT_FOUND" }
 			);
 			error_code!(Error);
-			/// The object `result.SETTINGS` of `task.item.userfield.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputSettings {
-				/// `SIZE`: `integer`.
-				pub size: Option<i64>,
-				/// `ROWS`: `integer`.
-				pub rows: Option<i64>,
-				/// `REGEXP`: `string`.
-				pub regexp: Option<String>,
-				/// `MIN_LENGTH`: `integer`.
-				pub min_length: Option<i64>,
-				/// `MAX_LENGTH`: `integer`.
-				pub max_length: Option<i64>,
-				/// `DEFAULT_VALUE`: `string`.
-				pub default_value: Option<String>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputSettings { opt field "SIZE" size, opt field "ROWS" rows, opt field
-				"REGEXP" regexp, opt field "MIN_LENGTH" min_length, opt field
-				"MAX_LENGTH" max_length, opt field "DEFAULT_VALUE" default_value, }
-			);
-			/// The object `result` of `task.item.userfield.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `ID`: `integer`.
-				pub id: Option<i64>,
-				/// `ENTITY_ID`: `string`.
-				pub entity_id: Option<String>,
-				/// `FIELD_NAME`: `string`.
-				pub field_name: Option<String>,
-				/// `USER_TYPE_ID`: `string`.
-				pub user_type_id: Option<String>,
-				/// `XML_ID`: `string`.
-				pub xml_id: Option<String>,
-				/// `SORT`: `integer`.
-				pub sort: Option<i64>,
-				/// `MULTIPLE`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub multiple: Option<bool>,
-				/// `MANDATORY`: `boolean`.
-				///
-				/// Values: `Y`, `N`.
-				pub mandatory: Option<bool>,
-				/// `SHOW_FILTER`: `char`.
-				pub show_filter: Option<String>,
-				/// `SHOW_IN_LIST`: `char`.
-				pub show_in_list: Option<String>,
-				/// `EDIT_IN_LIST`: `char`.
-				pub edit_in_list: Option<String>,
-				/// `IS_SEARCHABLE`: `char`.
-				pub is_searchable: Option<String>,
-				/// `EDIT_FORM_LABEL`: `object`.
-				pub edit_form_label: ::serde_json::Value,
-				/// `LIST_COLUMN_LABEL`: `object`.
-				pub list_column_label: ::serde_json::Value,
-				/// `LIST_FILTER_LABEL`: `object`.
-				pub list_filter_label: ::serde_json::Value,
-				/// `ERROR_MESSAGE`: `object`.
-				pub error_message: ::serde_json::Value,
-				/// `HELP_MESSAGE`: `object`.
-				pub help_message: ::serde_json::Value,
-				/// `SETTINGS`: `object`.
-				pub settings: Option<OutputSettings>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "ID" id, opt field "ENTITY_ID" entity_id, opt field
-				"FIELD_NAME" field_name, opt field "USER_TYPE_ID" user_type_id, opt field
-				"XML_ID" xml_id, opt field "SORT" sort, opt_yn field "MULTIPLE" multiple,
-				opt_yn field "MANDATORY" mandatory, opt field "SHOW_FILTER" show_filter,
-				opt field "SHOW_IN_LIST" show_in_list, opt field "EDIT_IN_LIST"
-				edit_in_list, opt field "IS_SEARCHABLE" is_searchable, req field
-				"EDIT_FORM_LABEL" edit_form_label, req field "LIST_COLUMN_LABEL"
-				list_column_label, req field "LIST_FILTER_LABEL" list_filter_label, req
-				field "ERROR_MESSAGE" error_message, req field "HELP_MESSAGE"
-				help_message, opt field "SETTINGS" settings, } fits["ID", "ENTITY_ID",
-				"FIELD_NAME", "USER_TYPE_ID", "XML_ID", "SORT", "MULTIPLE", "MANDATORY",
-				"SHOW_FILTER", "SHOW_IN_LIST", "EDIT_IN_LIST", "IS_SEARCHABLE",
-				"EDIT_FORM_LABEL", "LIST_COLUMN_LABEL", "LIST_FILTER_LABEL",
-				"ERROR_MESSAGE", "HELP_MESSAGE", "SETTINGS"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::TaskItemUserfield;
 			method!(super::Get, "task.item.userfield.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`task.item.userfield.getfields`](struct@Getfields).
 		pub mod getfields {
@@ -6138,54 +5755,43 @@ pub mod tasks {
 					}
 					string_enum!(Error { N0 = "0" });
 					error_code!(Error);
-					/// The object `result` of `tasks.api.scrum.backlog.get`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct Output {
-						/// `id`: `integer`.
-						pub id: Option<i64>,
-						/// `groupId`: `integer`.
-						pub group_id: Option<i64>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(
-						Output { opt field "id" id, opt field "groupId" group_id, opt
-						field "createdBy" created_by, opt field "modifiedBy" modified_by,
-						} fits["id", "groupId", "createdBy", "modifiedBy"] []
-					);
+					/// The `result` of the call: `object`.
+					pub type Output = crate::entities::TasksApiScrumBacklog;
 					method!(super::Get, "tasks.api.scrum.backlog.get", V2, true);
-					deserialize_via_from_value!(Output);
 				}
 				/// Types of [`tasks.api.scrum.backlog.getFields`](struct@GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.backlog.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
+					/// The object `result.fields.<field>` of `tasks.api.scrum.backlog.getFields`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputFieldsField {
+						/// `type`: `string`.
+						pub type_: Option<String>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
+					}
+					result_impls!(OutputFieldsField { opt field "type" type_, });
 					/// The object `result.fields` of `tasks.api.scrum.backlog.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputFields {
-						/// `groupId`: `integer`.
-						pub group_id: Option<i64>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
+						/// `<field>`: `object`.
+						///
+						/// Stands for every key matching `*`: one entry per key.
+						pub field: ::std::collections::BTreeMap<
+							String,
+							OutputFieldsField,
+						>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
 					}
-					result_impls!(
-						OutputFields { opt field "groupId" group_id, opt field
-						"createdBy" created_by, opt field "modifiedBy" modified_by, }
-					);
+					result_impls!(OutputFields { rest pattern "*" field, });
 					/// The object `result` of `tasks.api.scrum.backlog.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html>
@@ -6576,76 +6182,57 @@ pub mod tasks {
 					}
 					string_enum!(Error { N0 = "0", N100 = "100" });
 					error_code!(Error);
-					/// The object `result` of `tasks.api.scrum.epic.get`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct Output {
-						/// `id`: `integer`.
-						pub id: Option<i64>,
-						/// `groupId`: `integer`.
-						pub group_id: Option<i64>,
-						/// `name`: `string`.
-						pub name: Option<String>,
-						/// `description`: `string`.
-						pub description: Option<String>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
-						/// `color`: `string`.
-						pub color: Option<String>,
-						/// `files`: `object`.
-						pub files: ::serde_json::Value,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(
-						Output { opt field "id" id, opt field "groupId" group_id, opt
-						field "name" name, opt field "description" description, opt field
-						"createdBy" created_by, opt field "modifiedBy" modified_by, opt
-						field "color" color, req field "files" files, } fits["id",
-						"groupId", "name", "description", "createdBy", "modifiedBy",
-						"color", "files"] []
-					);
+					/// The `result` of the call: `object`.
+					pub type Output = crate::entities::TasksApiScrumEpic;
 					method!(super::Get, "tasks.api.scrum.epic.get", V2, true);
-					deserialize_via_from_value!(Output);
 				}
 				/// Types of [`tasks.api.scrum.epic.getFields`](struct@GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.epic.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
+					/// The object `result.<field>` of `tasks.api.scrum.epic.getFields`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get-fields.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputField {
+						/// `type`: `string`.
+						pub type_: Option<String>,
+						/// `isRequired`: `boolean`.
+						pub is_required: Option<bool>,
+						/// `isReadOnly`: `boolean`.
+						pub is_read_only: Option<bool>,
+						/// `isImmutable`: `boolean`.
+						pub is_immutable: Option<bool>,
+						/// `isMultiple`: `boolean`.
+						pub is_multiple: Option<bool>,
+						/// `isDynamic`: `boolean`.
+						pub is_dynamic: Option<bool>,
+						/// `title`: `string`.
+						pub title: Option<String>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
+					}
+					result_impls!(
+						OutputField { opt field "type" type_, opt field "isRequired"
+						is_required, opt field "isReadOnly" is_read_only, opt field
+						"isImmutable" is_immutable, opt field "isMultiple" is_multiple,
+						opt field "isDynamic" is_dynamic, opt field "title" title, }
+					);
 					/// The object `result` of `tasks.api.scrum.epic.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `name`: `string`.
-						pub name: Option<String>,
-						/// `description`: `string`.
-						pub description: Option<String>,
-						/// `groupId`: `integer`.
-						pub group_id: Option<i64>,
-						/// `color`: `string`.
-						pub color: Option<String>,
-						/// `files`: `array`.
-						pub files: Vec<::serde_json::Value>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
+						/// `<field>`: `object`.
+						///
+						/// Stands for every key matching `*`: one entry per key.
+						pub field: ::std::collections::BTreeMap<String, OutputField>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
 					}
-					result_impls!(
-						Output { opt field "name" name, opt field "description"
-						description, opt field "groupId" group_id, opt field "color"
-						color, req field "files" files, opt field "createdBy" created_by,
-						opt field "modifiedBy" modified_by, } fits["name", "description",
-						"groupId", "color", "files", "createdBy", "modifiedBy"] []
-					);
+					result_impls!(Output { rest pattern "*" field, });
 					method!(
 						super::GetFields, "tasks.api.scrum.epic.getFields", V2, true
 					);
@@ -7137,97 +6724,42 @@ pub mod tasks {
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.kanban.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
-					/// The object `result.fields.name` of `tasks.api.scrum.kanban.getFields`: `object`.
+					/// The object `result.fields.<field>` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
-					pub struct OutputFieldsName {
+					pub struct OutputFieldsField {
 						/// `type`: `string`.
 						pub type_: Option<String>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
 					}
-					result_impls!(OutputFieldsName { opt field "type" type_, });
-					/// The object `result.fields.sort` of `tasks.api.scrum.kanban.getFields`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct OutputFieldsSort {
-						/// `type`: `string`.
-						pub type_: Option<String>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(OutputFieldsSort { opt field "type" type_, });
-					/// The object `result.fields.type` of `tasks.api.scrum.kanban.getFields`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct OutputFieldsType {
-						/// `type`: `string`.
-						pub type_: Option<String>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(OutputFieldsType { opt field "type" type_, });
-					/// The object `result.fields.sprintId` of `tasks.api.scrum.kanban.getFields`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct OutputFieldsSprintId {
-						/// `type`: `string`.
-						pub type_: Option<String>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(OutputFieldsSprintId { opt field "type" type_, });
-					/// The object `result.fields.color` of `tasks.api.scrum.kanban.getFields`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct OutputFieldsColor {
-						/// `type`: `string`.
-						pub type_: Option<String>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(OutputFieldsColor { opt field "type" type_, });
+					result_impls!(OutputFieldsField { opt field "type" type_, });
 					/// The object `result.fields` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputFields {
-						/// `name`: `object`.
-						pub name: Option<OutputFieldsName>,
-						/// `sort`: `object`.
-						pub sort: Option<OutputFieldsSort>,
-						/// `type`: `object`.
-						pub type_: Option<OutputFieldsType>,
-						/// `sprintId`: `object`.
-						pub sprint_id: Option<OutputFieldsSprintId>,
-						/// `color`: `object`.
-						pub color: Option<OutputFieldsColor>,
+						/// `<field>`: `object`.
+						///
+						/// Stands for every key matching `*`: one entry per key.
+						pub field: ::std::collections::BTreeMap<
+							String,
+							OutputFieldsField,
+						>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
 					}
-					result_impls!(
-						OutputFields { opt field "name" name, opt field "sort" sort, opt
-						field "type" type_, opt field "sprintId" sprint_id, opt field
-						"color" color, }
-					);
+					result_impls!(OutputFields { rest pattern "*" field, });
 					/// The object `result` of `tasks.api.scrum.kanban.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `fields`: `object`.
+						/// `fields`: `object`, required in the docs.
 						pub fields: Option<OutputFields>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
@@ -7820,86 +7352,43 @@ pub mod tasks {
 					}
 					string_enum!(Error { N0 = "0", N100 = "100" });
 					error_code!(Error);
-					/// The object `result` of `tasks.api.scrum.sprint.get`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct Output {
-						/// `id`: `integer`.
-						pub id: Option<i64>,
-						/// `groupId`: `integer`.
-						pub group_id: Option<i64>,
-						/// `entityType`: `string`.
-						pub entity_type: Option<String>,
-						/// `name`: `string`.
-						pub name: Option<String>,
-						/// `goal`: `string`.
-						pub goal: Option<String>,
-						/// `sort`: `integer`.
-						pub sort: Option<i64>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
-						/// `dateStart`: `string`.
-						pub date_start: Option<String>,
-						/// `dateEnd`: `string`.
-						pub date_end: Option<String>,
-						/// `status`: `string`.
-						pub status: Option<String>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(
-						Output { opt field "id" id, opt field "groupId" group_id, opt
-						field "entityType" entity_type, opt field "name" name, opt field
-						"goal" goal, opt field "sort" sort, opt field "createdBy"
-						created_by, opt field "modifiedBy" modified_by, opt field
-						"dateStart" date_start, opt field "dateEnd" date_end, opt field
-						"status" status, } fits["id", "groupId", "entityType", "name",
-						"goal", "sort", "createdBy", "modifiedBy", "dateStart",
-						"dateEnd", "status"] []
-					);
+					/// The `result` of the call: `object`.
+					pub type Output = crate::entities::TasksApiScrumSprint;
 					method!(super::Get, "tasks.api.scrum.sprint.get", V2, true);
-					deserialize_via_from_value!(Output);
 				}
 				/// Types of [`tasks.api.scrum.sprint.getFields`](struct@GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.sprint.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
+					/// The object `result.fields.<field>` of `tasks.api.scrum.sprint.getFields`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputFieldsField {
+						/// `type`: `string`.
+						pub type_: Option<String>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
+					}
+					result_impls!(OutputFieldsField { opt field "type" type_, });
 					/// The object `result.fields` of `tasks.api.scrum.sprint.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct OutputFields {
-						/// `groupId`: `integer`.
-						pub group_id: Option<i64>,
-						/// `name`: `string`.
-						pub name: Option<String>,
-						/// `sort`: `integer`.
-						pub sort: Option<i64>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
-						/// `dateStart`: `string`.
-						pub date_start: Option<String>,
-						/// `dateEnd`: `string`.
-						pub date_end: Option<String>,
-						/// `status`: `string`.
-						pub status: Option<String>,
+						/// `<field>`: `object`.
+						///
+						/// Stands for every key matching `*`: one entry per key.
+						pub field: ::std::collections::BTreeMap<
+							String,
+							OutputFieldsField,
+						>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
 					}
-					result_impls!(
-						OutputFields { opt field "groupId" group_id, opt field "name"
-						name, opt field "sort" sort, opt field "createdBy" created_by,
-						opt field "modifiedBy" modified_by, opt field "dateStart"
-						date_start, opt field "dateEnd" date_end, opt field "status"
-						status, }
-					);
+					result_impls!(OutputFields { rest pattern "*" field, });
 					/// The object `result` of `tasks.api.scrum.sprint.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html>
@@ -8358,69 +7847,57 @@ pub mod tasks {
 					}
 					string_enum!(Error { N0 = "0", N100 = "100" });
 					error_code!(Error);
-					/// The object `result` of `tasks.api.scrum.task.get`: `object`.
-					///
-					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get.html>
-					#[derive(Debug, Clone)]
-					#[non_exhaustive]
-					pub struct Output {
-						/// `entityId`: `integer`.
-						pub entity_id: Option<i64>,
-						/// `storyPoints`: `string`.
-						pub story_points: Option<String>,
-						/// `epicId`: `integer`.
-						pub epic_id: Option<i64>,
-						/// `sort`: `integer`.
-						pub sort: Option<i64>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
-						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-						pub extra: crate::Extra,
-					}
-					result_impls!(
-						Output { opt field "entityId" entity_id, opt field "storyPoints"
-						story_points, opt field "epicId" epic_id, opt field "sort" sort,
-						opt field "createdBy" created_by, opt field "modifiedBy"
-						modified_by, } fits["entityId", "storyPoints", "epicId", "sort",
-						"createdBy", "modifiedBy"] []
-					);
+					/// The `result` of the call: `object`.
+					pub type Output = crate::entities::TasksApiScrumTask;
 					method!(super::Get, "tasks.api.scrum.task.get", V2, true);
-					deserialize_via_from_value!(Output);
 				}
 				/// Types of [`tasks.api.scrum.task.getFields`](struct@GetFields).
 				pub mod get_fields {
 					/// Error codes of `tasks.api.scrum.task.getFields`; see also [`crate::SystemError`].
 					pub type Error = crate::SystemError;
+					/// The object `result.<field>` of `tasks.api.scrum.task.getFields`: `object`.
+					///
+					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get-fields.html>
+					#[derive(Debug, Clone)]
+					#[non_exhaustive]
+					pub struct OutputField {
+						/// `type`: `string`.
+						pub type_: Option<String>,
+						/// `isRequired`: `boolean`.
+						pub is_required: Option<bool>,
+						/// `isReadOnly`: `boolean`.
+						pub is_read_only: Option<bool>,
+						/// `isImmutable`: `boolean`.
+						pub is_immutable: Option<bool>,
+						/// `isMultiple`: `boolean`.
+						pub is_multiple: Option<bool>,
+						/// `isDynamic`: `boolean`.
+						pub is_dynamic: Option<bool>,
+						/// `title`: `string`.
+						pub title: Option<String>,
+						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+						pub extra: crate::Extra,
+					}
+					result_impls!(
+						OutputField { opt field "type" type_, opt field "isRequired"
+						is_required, opt field "isReadOnly" is_read_only, opt field
+						"isImmutable" is_immutable, opt field "isMultiple" is_multiple,
+						opt field "isDynamic" is_dynamic, opt field "title" title, }
+					);
 					/// The object `result` of `tasks.api.scrum.task.getFields`: `object`.
 					///
 					/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-get-fields.html>
 					#[derive(Debug, Clone)]
 					#[non_exhaustive]
 					pub struct Output {
-						/// `entityId`: `integer`.
-						pub entity_id: Option<i64>,
-						/// `storyPoints`: `string`.
-						pub story_points: Option<String>,
-						/// `epicId`: `integer`.
-						pub epic_id: Option<i64>,
-						/// `sort`: `integer`.
-						pub sort: Option<i64>,
-						/// `createdBy`: `integer`.
-						pub created_by: Option<i64>,
-						/// `modifiedBy`: `integer`.
-						pub modified_by: Option<i64>,
+						/// `<field>`: `object`.
+						///
+						/// Stands for every key matching `*`: one entry per key.
+						pub field: ::std::collections::BTreeMap<String, OutputField>,
 						/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 						pub extra: crate::Extra,
 					}
-					result_impls!(
-						Output { opt field "entityId" entity_id, opt field "storyPoints"
-						story_points, opt field "epicId" epic_id, opt field "sort" sort,
-						opt field "createdBy" created_by, opt field "modifiedBy"
-						modified_by, } fits["entityId", "storyPoints", "epicId", "sort",
-						"createdBy", "modifiedBy"] []
-					);
+					result_impls!(Output { rest pattern "*" field, });
 					method!(
 						super::GetFields, "tasks.api.scrum.task.getFields", V2, true
 					);
@@ -8987,91 +8464,9 @@ pub mod tasks {
 				}
 				string_enum!(Error { N0 = "0" });
 				error_code!(Error);
-				/// The object `result` of `tasks.flow.Flow.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-get.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct Output {
-					/// `id`: `integer`.
-					pub id: Option<i64>,
-					/// `creatorId`: `integer`.
-					pub creator_id: Option<i64>,
-					/// `ownerId`: `integer`.
-					pub owner_id: Option<i64>,
-					/// `groupId`: `integer`.
-					pub group_id: Option<i64>,
-					/// `templateId`: `integer`.
-					pub template_id: Option<i64>,
-					/// `efficiency`: `integer`.
-					pub efficiency: Option<i64>,
-					/// `active`: `boolean`.
-					pub active: Option<bool>,
-					/// `plannedCompletionTime`: `integer`.
-					pub planned_completion_time: Option<i64>,
-					/// `activity`: `string`.
-					pub activity: Option<String>,
-					/// `name`: `string`.
-					pub name: Option<String>,
-					/// `description`: `string`.
-					pub description: Option<String>,
-					/// `distributionType`: `string`.
-					pub distribution_type: Option<String>,
-					/// `responsibleList`: `array`.
-					pub responsible_list: Vec<::serde_json::Value>,
-					/// `demo`: `boolean`.
-					pub demo: Option<bool>,
-					/// `responsibleCanChangeDeadline`: `boolean`.
-					pub responsible_can_change_deadline: Option<bool>,
-					/// `matchWorkTime`: `boolean`.
-					pub match_work_time: Option<bool>,
-					/// `taskControl`: `boolean`.
-					pub task_control: Option<bool>,
-					/// `notifyAtHalfTime`: `boolean`.
-					pub notify_at_half_time: Option<bool>,
-					/// `notifyOnQueueOverflow`: `integer`.
-					pub notify_on_queue_overflow: Option<i64>,
-					/// `notifyOnTasksInProgressOverflow`: `integer`.
-					pub notify_on_tasks_in_progress_overflow: Option<i64>,
-					/// `notifyWhenEfficiencyDecreases`: `integer`.
-					pub notify_when_efficiency_decreases: Option<i64>,
-					/// `taskCreators`: `object`.
-					pub task_creators: ::serde_json::Value,
-					/// `team`: `object`.
-					pub team: ::serde_json::Value,
-					/// `trialFeatureEnabled`: `boolean`.
-					pub trial_feature_enabled: Option<bool>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					Output { opt field "id" id, opt field "creatorId" creator_id, opt
-					field "ownerId" owner_id, opt field "groupId" group_id, opt field
-					"templateId" template_id, opt field "efficiency" efficiency, opt
-					field "active" active, opt field "plannedCompletionTime"
-					planned_completion_time, opt field "activity" activity, opt field
-					"name" name, opt field "description" description, opt field
-					"distributionType" distribution_type, req field "responsibleList"
-					responsible_list, opt field "demo" demo, opt field
-					"responsibleCanChangeDeadline" responsible_can_change_deadline, opt
-					field "matchWorkTime" match_work_time, opt field "taskControl"
-					task_control, opt field "notifyAtHalfTime" notify_at_half_time, opt
-					field "notifyOnQueueOverflow" notify_on_queue_overflow, opt field
-					"notifyOnTasksInProgressOverflow"
-					notify_on_tasks_in_progress_overflow, opt field
-					"notifyWhenEfficiencyDecreases" notify_when_efficiency_decreases, req
-					field "taskCreators" task_creators, req field "team" team, opt field
-					"trialFeatureEnabled" trial_feature_enabled, } fits["id",
-					"creatorId", "ownerId", "groupId", "templateId", "efficiency",
-					"active", "plannedCompletionTime", "activity", "name", "description",
-					"distributionType", "responsibleList", "demo",
-					"responsibleCanChangeDeadline", "matchWorkTime", "taskControl",
-					"notifyAtHalfTime", "notifyOnQueueOverflow",
-					"notifyOnTasksInProgressOverflow", "notifyWhenEfficiencyDecreases",
-					"taskCreators", "team", "trialFeatureEnabled"] []
-				);
+				/// The `result` of the call: `object`.
+				pub type Output = crate::entities::TasksFlowFlow;
 				method!(super::Get, "tasks.flow.Flow.get", V2, true);
-				deserialize_via_from_value!(Output);
 			}
 			/// Types of [`tasks.flow.Flow.isExists`](struct@IsExists).
 			pub mod is_exists {
@@ -9338,8 +8733,6 @@ pub mod tasks {
 		#[non_exhaustive]
 		pub struct Add {
 			/// `fields`: `object`, required.
-			///
-			/// Values: `CODE`, `1`, `2`, `3`.
 			pub fields: add::Fields,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
@@ -11426,9 +10819,78 @@ pub mod tasks {
 		pub mod get_fields {
 			/// Error codes of `tasks.task.getFields`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
-			/// The `result` of the call: `object`.
-			pub type Output = crate::entities::TasksFields;
+			/// The object `result.fields.<field>.values` of `tasks.task.getFields`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFieldsFieldValues {
+				/// `Y`: `string`, example only.
+				pub y: Option<String>,
+				/// `N`: `string`, example only.
+				pub n: Option<String>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(OutputFieldsFieldValues { opt soft "Y" y, opt soft "N" n, });
+			/// The object `result.fields.<field>` of `tasks.task.getFields`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
+			///
+			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFieldsField {
+				/// `title`: `string`.
+				pub title: Option<String>,
+				/// `type`: `string`.
+				pub type_: Option<String>,
+				/// `primary`: `boolean`.
+				pub primary: Option<bool>,
+				/// `default`: `any`, example only.
+				pub default: ::serde_json::Value,
+				/// `required`: `boolean`, example only.
+				pub required: Option<bool>,
+				/// `values`: `object`, example only.
+				pub values: Option<OutputFieldsFieldValues>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(
+				OutputFieldsField { opt field "title" title, opt field "type" type_, opt
+				field "primary" primary, req soft "default" default, opt soft "required"
+				required, opt soft "values" values, }
+			);
+			/// The object `result.fields` of `tasks.task.getFields`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct OutputFields {
+				/// `<field>`: `object`.
+				///
+				/// Stands for every key matching `*`: one entry per key.
+				pub field: ::std::collections::BTreeMap<String, OutputFieldsField>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(OutputFields { rest pattern "*" field, });
+			/// The object `result` of `tasks.task.getFields`: `object`.
+			///
+			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-get-fields.html>
+			#[derive(Debug, Clone)]
+			#[non_exhaustive]
+			pub struct Output {
+				/// `fields`: `object`, required in the docs.
+				pub fields: Option<OutputFields>,
+				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+				pub extra: crate::Extra,
+			}
+			result_impls!(Output { opt field "fields" fields, } fits["fields"] []);
 			method!(super::GetFields, "tasks.task.getFields", V2, true);
+			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`tasks.task.getaccess`](struct@Getaccess).
 		pub mod getaccess {
@@ -11478,8 +10940,6 @@ pub mod tasks {
 				/// `taskId`: `integer`, required.
 				pub task_id: i64,
 				/// `filter`: `object`, optional.
-				///
-				/// Values: `FIELD`.
 				pub filter: Option<list::Filter>,
 				/// `order`: `object`, optional.
 				pub order: Option<list::Order>,
@@ -11524,8 +10984,6 @@ pub mod tasks {
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
 				pub enum FilterField {
-					/// `field`
-					Field,
 					/// `TITLE`
 					Title,
 					/// `DESCRIPTION`
@@ -11612,21 +11070,20 @@ pub mod tasks {
 					Unknown(String),
 				}
 				string_enum!(
-					FilterField { Field = "field", Title = "TITLE", Description =
-					"DESCRIPTION", RealStatus = "REAL_STATUS", Status = "STATUS",
-					Priority = "PRIORITY", Mark = "MARK", Comment = "COMMENT", Delete =
-					"DELETE", New = "NEW", Renew = "RENEW", MoveToBacklog =
-					"MOVE_TO_BACKLOG", MoveToSprint = "MOVE_TO_SPRINT", ParentId =
-					"PARENT_ID", GroupId = "GROUP_ID", StageId = "STAGE_ID", CreatedBy =
-					"CREATED_BY", ResponsibleId = "RESPONSIBLE_ID", Accomplices =
-					"ACCOMPLICES", Auditors = "AUDITORS", Deadline = "DEADLINE",
-					StartDatePlan = "START_DATE_PLAN", EndDatePlan = "END_DATE_PLAN",
-					DurationPlan = "DURATION_PLAN", DurationPlanSeconds =
-					"DURATION_PLAN_SECONDS", DurationFact = "DURATION_FACT", TimeEstimate
-					= "TIME_ESTIMATE", TimeSpentInLogs = "TIME_SPENT_IN_LOGS", Tags =
-					"TAGS", DependsOn = "DEPENDS_ON", Files = "FILES", UfTaskWebdavFiles
-					= "UF_TASK_WEBDAV_FILES", ChecklistItemCreate =
-					"CHECKLIST_ITEM_CREATE", ChecklistItemRename =
+					FilterField { Title = "TITLE", Description = "DESCRIPTION",
+					RealStatus = "REAL_STATUS", Status = "STATUS", Priority = "PRIORITY",
+					Mark = "MARK", Comment = "COMMENT", Delete = "DELETE", New = "NEW",
+					Renew = "RENEW", MoveToBacklog = "MOVE_TO_BACKLOG", MoveToSprint =
+					"MOVE_TO_SPRINT", ParentId = "PARENT_ID", GroupId = "GROUP_ID",
+					StageId = "STAGE_ID", CreatedBy = "CREATED_BY", ResponsibleId =
+					"RESPONSIBLE_ID", Accomplices = "ACCOMPLICES", Auditors = "AUDITORS",
+					Deadline = "DEADLINE", StartDatePlan = "START_DATE_PLAN", EndDatePlan
+					= "END_DATE_PLAN", DurationPlan = "DURATION_PLAN",
+					DurationPlanSeconds = "DURATION_PLAN_SECONDS", DurationFact =
+					"DURATION_FACT", TimeEstimate = "TIME_ESTIMATE", TimeSpentInLogs =
+					"TIME_SPENT_IN_LOGS", Tags = "TAGS", DependsOn = "DEPENDS_ON", Files
+					= "FILES", UfTaskWebdavFiles = "UF_TASK_WEBDAV_FILES",
+					ChecklistItemCreate = "CHECKLIST_ITEM_CREATE", ChecklistItemRename =
 					"CHECKLIST_ITEM_RENAME", ChecklistItemRemove =
 					"CHECKLIST_ITEM_REMOVE", ChecklistItemCheck = "CHECKLIST_ITEM_CHECK",
 					ChecklistItemUncheck = "CHECKLIST_ITEM_UNCHECK", AddInReport =
@@ -11682,7 +11139,7 @@ pub mod tasks {
 					pub created_date: Option<String>,
 					/// `field`: `string`, optional.
 					///
-					/// Values: `field`, `TITLE`, `DESCRIPTION`, `REAL_STATUS`, `STATUS`, `PRIORITY`, `MARK`, `COMMENT`, `DELETE`, `NEW`, `RENEW`, `MOVE_TO_BACKLOG`, `MOVE_TO_SPRINT`, `PARENT_ID`, `GROUP_ID`, `STAGE_ID`, `CREATED_BY`, `RESPONSIBLE_ID`, `ACCOMPLICES`, `AUDITORS`, `DEADLINE`, `START_DATE_PLAN`, `END_DATE_PLAN`, `DURATION_PLAN`, `DURATION_PLAN_SECONDS`, `DURATION_FACT`, `TIME_ESTIMATE`, `TIME_SPENT_IN_LOGS`, `TAGS`, `DEPENDS_ON`, `FILES`, `UF_TASK_WEBDAV_FILES`, `CHECKLIST_ITEM_CREATE`, `CHECKLIST_ITEM_RENAME`, `CHECKLIST_ITEM_REMOVE`, `CHECKLIST_ITEM_CHECK`, `CHECKLIST_ITEM_UNCHECK`, `ADD_IN_REPORT`, `TASK_CONTROL`, `ALLOW_TIME_TRACKING`, `ALLOW_CHANGE_DEADLINE`, `FLOW_ID`.
+					/// Values: `TITLE`, `DESCRIPTION`, `REAL_STATUS`, `STATUS`, `PRIORITY`, `MARK`, `COMMENT`, `DELETE`, `NEW`, `RENEW`, `MOVE_TO_BACKLOG`, `MOVE_TO_SPRINT`, `PARENT_ID`, `GROUP_ID`, `STAGE_ID`, `CREATED_BY`, `RESPONSIBLE_ID`, `ACCOMPLICES`, `AUDITORS`, `DEADLINE`, `START_DATE_PLAN`, `END_DATE_PLAN`, `DURATION_PLAN`, `DURATION_PLAN_SECONDS`, `DURATION_FACT`, `TIME_ESTIMATE`, `TIME_SPENT_IN_LOGS`, `TAGS`, `DEPENDS_ON`, `FILES`, `UF_TASK_WEBDAV_FILES`, `CHECKLIST_ITEM_CREATE`, `CHECKLIST_ITEM_RENAME`, `CHECKLIST_ITEM_REMOVE`, `CHECKLIST_ITEM_CHECK`, `CHECKLIST_ITEM_UNCHECK`, `ADD_IN_REPORT`, `TASK_CONTROL`, `ALLOW_TIME_TRACKING`, `ALLOW_CHANGE_DEADLINE`, `FLOW_ID`.
 					pub field: Option<FilterField>,
 					/// `value`: `object`, optional.
 					pub value: Option<::serde_json::Value>,
@@ -11729,12 +11186,10 @@ pub mod tasks {
 				}
 				setters!(Order { map into field field "<field>" : String, });
 				params_impls!(Order { rest pattern "*" field, });
-				/// Allowed values of `result.field` in `tasks.task.history.list`.
+				/// Allowed values of `result.list.field` in `tasks.task.history.list`.
 				#[derive(Debug, Clone, PartialEq, Eq)]
 				#[non_exhaustive]
-				pub enum OutputField {
-					/// `field`
-					Field,
+				pub enum OutputListField {
 					/// `TITLE`
 					Title,
 					/// `DESCRIPTION`
@@ -11821,21 +11276,20 @@ pub mod tasks {
 					Unknown(String),
 				}
 				string_enum!(
-					OutputField { Field = "field", Title = "TITLE", Description =
-					"DESCRIPTION", RealStatus = "REAL_STATUS", Status = "STATUS",
-					Priority = "PRIORITY", Mark = "MARK", Comment = "COMMENT", Delete =
-					"DELETE", New = "NEW", Renew = "RENEW", MoveToBacklog =
-					"MOVE_TO_BACKLOG", MoveToSprint = "MOVE_TO_SPRINT", ParentId =
-					"PARENT_ID", GroupId = "GROUP_ID", StageId = "STAGE_ID", CreatedBy =
-					"CREATED_BY", ResponsibleId = "RESPONSIBLE_ID", Accomplices =
-					"ACCOMPLICES", Auditors = "AUDITORS", Deadline = "DEADLINE",
-					StartDatePlan = "START_DATE_PLAN", EndDatePlan = "END_DATE_PLAN",
-					DurationPlan = "DURATION_PLAN", DurationPlanSeconds =
-					"DURATION_PLAN_SECONDS", DurationFact = "DURATION_FACT", TimeEstimate
-					= "TIME_ESTIMATE", TimeSpentInLogs = "TIME_SPENT_IN_LOGS", Tags =
-					"TAGS", DependsOn = "DEPENDS_ON", Files = "FILES", UfTaskWebdavFiles
-					= "UF_TASK_WEBDAV_FILES", ChecklistItemCreate =
-					"CHECKLIST_ITEM_CREATE", ChecklistItemRename =
+					OutputListField { Title = "TITLE", Description = "DESCRIPTION",
+					RealStatus = "REAL_STATUS", Status = "STATUS", Priority = "PRIORITY",
+					Mark = "MARK", Comment = "COMMENT", Delete = "DELETE", New = "NEW",
+					Renew = "RENEW", MoveToBacklog = "MOVE_TO_BACKLOG", MoveToSprint =
+					"MOVE_TO_SPRINT", ParentId = "PARENT_ID", GroupId = "GROUP_ID",
+					StageId = "STAGE_ID", CreatedBy = "CREATED_BY", ResponsibleId =
+					"RESPONSIBLE_ID", Accomplices = "ACCOMPLICES", Auditors = "AUDITORS",
+					Deadline = "DEADLINE", StartDatePlan = "START_DATE_PLAN", EndDatePlan
+					= "END_DATE_PLAN", DurationPlan = "DURATION_PLAN",
+					DurationPlanSeconds = "DURATION_PLAN_SECONDS", DurationFact =
+					"DURATION_FACT", TimeEstimate = "TIME_ESTIMATE", TimeSpentInLogs =
+					"TIME_SPENT_IN_LOGS", Tags = "TAGS", DependsOn = "DEPENDS_ON", Files
+					= "FILES", UfTaskWebdavFiles = "UF_TASK_WEBDAV_FILES",
+					ChecklistItemCreate = "CHECKLIST_ITEM_CREATE", ChecklistItemRename =
 					"CHECKLIST_ITEM_RENAME", ChecklistItemRemove =
 					"CHECKLIST_ITEM_REMOVE", ChecklistItemCheck = "CHECKLIST_ITEM_CHECK",
 					ChecklistItemUncheck = "CHECKLIST_ITEM_UNCHECK", AddInReport =
@@ -11843,12 +11297,30 @@ pub mod tasks {
 					"ALLOW_TIME_TRACKING", AllowChangeDeadline = "ALLOW_CHANGE_DEADLINE",
 					FlowId = "FLOW_ID" }
 				);
-				/// The object `result.user` of `tasks.task.history.list`: `object`.
+				/// The object `result.list.value` of `tasks.task.history.list`: `object`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
+				///
+				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputListValue {
+					/// `from`: `string`, example only.
+					pub from: Option<String>,
+					/// `to`: `string`, example only.
+					pub to: Option<String>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
+				}
+				result_impls!(
+					OutputListValue { opt soft "from" from, opt soft "to" to, }
+				);
+				/// The object `result.list.user` of `tasks.task.history.list`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
-				pub struct OutputUser {
+				pub struct OutputListUser {
 					/// `id`: `integer`.
 					pub id: Option<i64>,
 					/// `name`: `string`.
@@ -11863,9 +11335,35 @@ pub mod tasks {
 					pub extra: crate::Extra,
 				}
 				result_impls!(
-					OutputUser { opt field "id" id, opt field "name" name, opt field
+					OutputListUser { opt field "id" id, opt field "name" name, opt field
 					"lastName" last_name, opt field "secondName" second_name, opt field
 					"login" login, }
+				);
+				/// The object `result.list` of `tasks.task.history.list`: `object[]`.
+				///
+				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html>
+				#[derive(Debug, Clone)]
+				#[non_exhaustive]
+				pub struct OutputList {
+					/// `id`: `integer`.
+					pub id: Option<i64>,
+					/// `createdDate`: `string`.
+					pub created_date: Option<String>,
+					/// `field`: `string`.
+					///
+					/// Values: `TITLE`, `DESCRIPTION`, `REAL_STATUS`, `STATUS`, `PRIORITY`, `MARK`, `COMMENT`, `DELETE`, `NEW`, `RENEW`, `MOVE_TO_BACKLOG`, `MOVE_TO_SPRINT`, `PARENT_ID`, `GROUP_ID`, `STAGE_ID`, `CREATED_BY`, `RESPONSIBLE_ID`, `ACCOMPLICES`, `AUDITORS`, `DEADLINE`, `START_DATE_PLAN`, `END_DATE_PLAN`, `DURATION_PLAN`, `DURATION_PLAN_SECONDS`, `DURATION_FACT`, `TIME_ESTIMATE`, `TIME_SPENT_IN_LOGS`, `TAGS`, `DEPENDS_ON`, `FILES`, `UF_TASK_WEBDAV_FILES`, `CHECKLIST_ITEM_CREATE`, `CHECKLIST_ITEM_RENAME`, `CHECKLIST_ITEM_REMOVE`, `CHECKLIST_ITEM_CHECK`, `CHECKLIST_ITEM_UNCHECK`, `ADD_IN_REPORT`, `TASK_CONTROL`, `ALLOW_TIME_TRACKING`, `ALLOW_CHANGE_DEADLINE`, `FLOW_ID`.
+					pub field: Option<OutputListField>,
+					/// `value`: `object`.
+					pub value: Option<OutputListValue>,
+					/// `user`: `object`.
+					pub user: Option<OutputListUser>,
+					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
+					pub extra: crate::Extra,
+				}
+				result_impls!(
+					OutputList { opt field "id" id, opt field "createdDate" created_date,
+					opt field "field" field, opt field "value" value, opt field "user"
+					user, }
 				);
 				/// The object `result` of `tasks.task.history.list`: `object`.
 				///
@@ -11873,26 +11371,12 @@ pub mod tasks {
 				#[derive(Debug, Clone)]
 				#[non_exhaustive]
 				pub struct Output {
-					/// `id`: `integer`.
-					pub id: Option<i64>,
-					/// `createdDate`: `string`.
-					pub created_date: Option<String>,
-					/// `field`: `string`.
-					///
-					/// Values: `field`, `TITLE`, `DESCRIPTION`, `REAL_STATUS`, `STATUS`, `PRIORITY`, `MARK`, `COMMENT`, `DELETE`, `NEW`, `RENEW`, `MOVE_TO_BACKLOG`, `MOVE_TO_SPRINT`, `PARENT_ID`, `GROUP_ID`, `STAGE_ID`, `CREATED_BY`, `RESPONSIBLE_ID`, `ACCOMPLICES`, `AUDITORS`, `DEADLINE`, `START_DATE_PLAN`, `END_DATE_PLAN`, `DURATION_PLAN`, `DURATION_PLAN_SECONDS`, `DURATION_FACT`, `TIME_ESTIMATE`, `TIME_SPENT_IN_LOGS`, `TAGS`, `DEPENDS_ON`, `FILES`, `UF_TASK_WEBDAV_FILES`, `CHECKLIST_ITEM_CREATE`, `CHECKLIST_ITEM_RENAME`, `CHECKLIST_ITEM_REMOVE`, `CHECKLIST_ITEM_CHECK`, `CHECKLIST_ITEM_UNCHECK`, `ADD_IN_REPORT`, `TASK_CONTROL`, `ALLOW_TIME_TRACKING`, `ALLOW_CHANGE_DEADLINE`, `FLOW_ID`.
-					pub field: Option<OutputField>,
-					/// `value`: `object`.
-					pub value: ::serde_json::Value,
-					/// `user`: `object`.
-					pub user: Option<OutputUser>,
+					/// `list`: `object[]`, required in the docs.
+					pub list: Vec<OutputList>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}
-				result_impls!(
-					Output { opt field "id" id, opt field "createdDate" created_date, opt
-					field "field" field, req field "value" value, opt field "user" user,
-					} fits["id", "createdDate", "field", "value", "user"] []
-				);
+				result_impls!(Output { req field "list" list, } fits["list"] []);
 				method!(super::List, "tasks.task.history.list", V2, true);
 				deserialize_via_from_value!(Output);
 			}
@@ -15232,138 +14716,6 @@ pub mod tasks {
 				}
 				string_enum!(Error { N100 = "100", N0 = "0" });
 				error_code!(Error);
-				/// Allowed values of `result.checkListItem.members.type` in `tasks.template.checklist.get`.
-				#[derive(Debug, Clone, PartialEq, Eq)]
-				#[non_exhaustive]
-				pub enum OutputCheckListItemMembersType {
-					/// `A`
-					A,
-					/// `U`
-					U,
-					/// A value this version of the crate does not know, kept as sent.
-					Unknown(String),
-				}
-				string_enum!(OutputCheckListItemMembersType { A = "A", U = "U" });
-				/// Allowed values of `result.checkListItem.members.personalGender` in `tasks.template.checklist.get`.
-				#[derive(Debug, Clone, PartialEq, Eq)]
-				#[non_exhaustive]
-				pub enum OutputCheckListItemMembersPersonalGender {
-					/// `M`
-					M,
-					/// `F`
-					F,
-					/// A value this version of the crate does not know, kept as sent.
-					Unknown(String),
-				}
-				string_enum!(
-					OutputCheckListItemMembersPersonalGender { M = "M", F = "F" }
-				);
-				/// The object `result.checkListItem.members` of `tasks.template.checklist.get`: `array`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputCheckListItemMembers {
-					/// `id`: `string`.
-					pub id: Option<String>,
-					/// `type`: `string`.
-					///
-					/// Values: `A`, `U`.
-					pub type_: Option<OutputCheckListItemMembersType>,
-					/// `name`: `string`.
-					pub name: Option<String>,
-					/// `personalPhoto`: `string`.
-					pub personal_photo: Option<String>,
-					/// `personalGender`: `string`.
-					///
-					/// Values: `M`, `F`.
-					pub personal_gender: Option<
-						OutputCheckListItemMembersPersonalGender,
-					>,
-					/// `image`: `string`.
-					pub image: Option<String>,
-					/// `isCollaber`: `boolean`.
-					pub is_collaber: Option<bool>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputCheckListItemMembers { opt field "id" id, opt field "type"
-					type_, opt field "name" name, opt field "personalPhoto"
-					personal_photo, opt field "personalGender" personal_gender, opt field
-					"image" image, opt field "isCollaber" is_collaber, }
-				);
-				/// The object `result.checkListItem.attachments` of `tasks.template.checklist.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
-				///
-				/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputCheckListItemAttachments {
-					/// `attachmentId`: `string`.
-					pub attachment_id: Option<String>,
-					/// `<key>`: `string`, example only.
-					///
-					/// Stands for every key matching `*`: one entry per key.
-					pub key: ::std::collections::BTreeMap<String, String>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputCheckListItemAttachments { opt field "attachmentId"
-					attachment_id, rest soft_pattern "*" key, }
-				);
-				/// The object `result.checkListItem` of `tasks.template.checklist.get`: `object`.
-				///
-				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
-				#[derive(Debug, Clone)]
-				#[non_exhaustive]
-				pub struct OutputCheckListItem {
-					/// `id`: `integer`.
-					pub id: Option<i64>,
-					/// `copiedId`: `integer`.
-					pub copied_id: Option<i64>,
-					/// `userId`: `integer`.
-					pub user_id: Option<i64>,
-					/// `createdBy`: `integer`.
-					pub created_by: Option<i64>,
-					/// `parentId`: `integer`.
-					pub parent_id: Option<i64>,
-					/// `title`: `string`.
-					pub title: Option<String>,
-					/// `sortIndex`: `integer`.
-					pub sort_index: Option<i64>,
-					/// `displaySortIndex`: `string`.
-					pub display_sort_index: Option<String>,
-					/// `isComplete`: `boolean`.
-					pub is_complete: Option<bool>,
-					/// `isImportant`: `boolean`.
-					pub is_important: Option<bool>,
-					/// `completedCount`: `integer`.
-					pub completed_count: Option<i64>,
-					/// `members`: `array`.
-					pub members: Vec<OutputCheckListItemMembers>,
-					/// `attachments`: `object`.
-					pub attachments: Option<OutputCheckListItemAttachments>,
-					/// `nodeId`: `integer`.
-					pub node_id: Option<i64>,
-					/// `templateId`: `integer`.
-					pub template_id: Option<i64>,
-					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-					pub extra: crate::Extra,
-				}
-				result_impls!(
-					OutputCheckListItem { opt field "id" id, opt field "copiedId"
-					copied_id, opt field "userId" user_id, opt field "createdBy"
-					created_by, opt field "parentId" parent_id, opt field "title" title,
-					opt field "sortIndex" sort_index, opt field "displaySortIndex"
-					display_sort_index, opt field "isComplete" is_complete, opt field
-					"isImportant" is_important, opt field "completedCount"
-					completed_count, req field "members" members, opt field "attachments"
-					attachments, opt field "nodeId" node_id, opt field "templateId"
-					template_id, }
-				);
 				/// The object `result` of `tasks.template.checklist.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-get.html>
@@ -15371,7 +14723,7 @@ pub mod tasks {
 				#[non_exhaustive]
 				pub struct Output {
 					/// `checkListItem`: `object`.
-					pub check_list_item: Option<OutputCheckListItem>,
+					pub check_list_item: Option<crate::entities::TasksTemplateChecklist>,
 					/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 					pub extra: crate::Extra,
 				}
@@ -16640,165 +15992,9 @@ pub mod tasks {
 			}
 			setters!(Params { some into select select "select" : ::serde_json::Value, });
 			params_impls!(Params { opt exact "select" select, });
-			/// The object `result` of `tasks.template.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/template/tasks-template-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `ID`: `integer`.
-				pub id: Option<i64>,
-				/// `TITLE`: `string`.
-				pub title: Option<String>,
-				/// `DESCRIPTION`: `string`.
-				pub description: Option<String>,
-				/// `DESCRIPTION_IN_BBCODE`: `string`.
-				pub description_in_bbcode: Option<String>,
-				/// `PRIORITY`: `integer`.
-				pub priority: Option<i64>,
-				/// `STATUS`: `integer`.
-				pub status: Option<i64>,
-				/// `STAGE_ID`: `integer`.
-				pub stage_id: Option<i64>,
-				/// `RESPONSIBLE_ID`: `integer`.
-				pub responsible_id: Option<i64>,
-				/// `DEADLINE_AFTER`: `datetime`.
-				pub deadline_after: Option<::bitrix24_runtime::DateTime>,
-				/// `START_DATE_PLAN_AFTER`: `string`.
-				pub start_date_plan_after: Option<String>,
-				/// `END_DATE_PLAN_AFTER`: `string`.
-				pub end_date_plan_after: Option<String>,
-				/// `REPLICATE`: `string`.
-				pub replicate: Option<String>,
-				/// `CREATED_BY`: `integer`.
-				pub created_by: Option<i64>,
-				/// `XML_ID`: `string`.
-				pub xml_id: Option<String>,
-				/// `ALLOW_CHANGE_DEADLINE`: `string`.
-				pub allow_change_deadline: Option<String>,
-				/// `ALLOW_TIME_TRACKING`: `string`.
-				pub allow_time_tracking: Option<String>,
-				/// `TASK_CONTROL`: `string`.
-				pub task_control: Option<String>,
-				/// `ADD_IN_REPORT`: `string`.
-				pub add_in_report: Option<String>,
-				/// `GROUP_ID`: `integer`.
-				pub group_id: Option<i64>,
-				/// `PARENT_ID`: `integer`.
-				pub parent_id: Option<i64>,
-				/// `MULTITASK`: `string`.
-				pub multitask: Option<String>,
-				/// `SITE_ID`: `string`.
-				pub site_id: Option<String>,
-				/// `ACCOMPLICES`: `string`.
-				pub accomplices: Option<String>,
-				/// `AUDITORS`: `string`.
-				pub auditors: Option<String>,
-				/// `RESPONSIBLES`: `string`.
-				pub responsibles: Option<String>,
-				/// `FILES`: `array`.
-				pub files: Vec<::serde_json::Value>,
-				/// `TAGS`: `array`.
-				pub tags: Vec<::serde_json::Value>,
-				/// `DEPENDS_ON`: `array`.
-				pub depends_on: Vec<::serde_json::Value>,
-				/// `MATCH_WORK_TIME`: `string`.
-				pub match_work_time: Option<String>,
-				/// `TASK_ID`: `integer`.
-				pub task_id: Option<i64>,
-				/// `TPARAM_TYPE`: `integer`.
-				pub tparam_type: Option<i64>,
-				/// `TPARAM_REPLICATION_COUNT`: `integer`.
-				pub tparam_replication_count: Option<i64>,
-				/// `REPLICATE_PARAMS`: `string`.
-				pub replicate_params: Option<String>,
-				/// `BASE_TEMPLATE_ID`: `integer`.
-				pub base_template_id: Option<i64>,
-				/// `TEMPLATE_CHILDREN_COUNT`: `integer`.
-				pub template_children_count: Option<i64>,
-				/// `CREATED_BY_NAME`: `string`.
-				pub created_by_name: Option<String>,
-				/// `CREATED_BY_LAST_NAME`: `string`.
-				pub created_by_last_name: Option<String>,
-				/// `CREATED_BY_SECOND_NAME`: `string`.
-				pub created_by_second_name: Option<String>,
-				/// `CREATED_BY_LOGIN`: `string`.
-				pub created_by_login: Option<String>,
-				/// `CREATED_BY_WORK_POSITION`: `string`.
-				pub created_by_work_position: Option<String>,
-				/// `CREATED_BY_PHOTO`: `integer`.
-				pub created_by_photo: Option<i64>,
-				/// `RESPONSIBLE_NAME`: `string`.
-				pub responsible_name: Option<String>,
-				/// `RESPONSIBLE_LAST_NAME`: `string`.
-				pub responsible_last_name: Option<String>,
-				/// `RESPONSIBLE_SECOND_NAME`: `string`.
-				pub responsible_second_name: Option<String>,
-				/// `RESPONSIBLE_LOGIN`: `string`.
-				pub responsible_login: Option<String>,
-				/// `RESPONSIBLE_WORK_POSITION`: `string`.
-				pub responsible_work_position: Option<String>,
-				/// `RESPONSIBLE_PHOTO`: `integer`.
-				pub responsible_photo: Option<i64>,
-				/// `SCENARIO`: `string`.
-				pub scenario: Option<String>,
-				/// `UF_CRM_TASK`: `array`.
-				pub uf_crm_task: Vec<::serde_json::Value>,
-				/// `UF_TASK_WEBDAV_FILES`: `array`.
-				pub uf_task_webdav_files: Vec<::serde_json::Value>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "ID" id, opt field "TITLE" title, opt field
-				"DESCRIPTION" description, opt field "DESCRIPTION_IN_BBCODE"
-				description_in_bbcode, opt field "PRIORITY" priority, opt field "STATUS"
-				status, opt field "STAGE_ID" stage_id, opt field "RESPONSIBLE_ID"
-				responsible_id, opt field "DEADLINE_AFTER" deadline_after, opt field
-				"START_DATE_PLAN_AFTER" start_date_plan_after, opt field
-				"END_DATE_PLAN_AFTER" end_date_plan_after, opt field "REPLICATE"
-				replicate, opt field "CREATED_BY" created_by, opt field "XML_ID" xml_id,
-				opt field "ALLOW_CHANGE_DEADLINE" allow_change_deadline, opt field
-				"ALLOW_TIME_TRACKING" allow_time_tracking, opt field "TASK_CONTROL"
-				task_control, opt field "ADD_IN_REPORT" add_in_report, opt field
-				"GROUP_ID" group_id, opt field "PARENT_ID" parent_id, opt field
-				"MULTITASK" multitask, opt field "SITE_ID" site_id, opt field
-				"ACCOMPLICES" accomplices, opt field "AUDITORS" auditors, opt field
-				"RESPONSIBLES" responsibles, req field "FILES" files, req field "TAGS"
-				tags, req field "DEPENDS_ON" depends_on, opt field "MATCH_WORK_TIME"
-				match_work_time, opt field "TASK_ID" task_id, opt field "TPARAM_TYPE"
-				tparam_type, opt field "TPARAM_REPLICATION_COUNT"
-				tparam_replication_count, opt field "REPLICATE_PARAMS" replicate_params,
-				opt field "BASE_TEMPLATE_ID" base_template_id, opt field
-				"TEMPLATE_CHILDREN_COUNT" template_children_count, opt field
-				"CREATED_BY_NAME" created_by_name, opt field "CREATED_BY_LAST_NAME"
-				created_by_last_name, opt field "CREATED_BY_SECOND_NAME"
-				created_by_second_name, opt field "CREATED_BY_LOGIN" created_by_login,
-				opt field "CREATED_BY_WORK_POSITION" created_by_work_position, opt field
-				"CREATED_BY_PHOTO" created_by_photo, opt field "RESPONSIBLE_NAME"
-				responsible_name, opt field "RESPONSIBLE_LAST_NAME"
-				responsible_last_name, opt field "RESPONSIBLE_SECOND_NAME"
-				responsible_second_name, opt field "RESPONSIBLE_LOGIN" responsible_login,
-				opt field "RESPONSIBLE_WORK_POSITION" responsible_work_position, opt
-				field "RESPONSIBLE_PHOTO" responsible_photo, opt field "SCENARIO"
-				scenario, req field "UF_CRM_TASK" uf_crm_task, req field
-				"UF_TASK_WEBDAV_FILES" uf_task_webdav_files, } fits["ID", "TITLE",
-				"DESCRIPTION", "DESCRIPTION_IN_BBCODE", "PRIORITY", "STATUS", "STAGE_ID",
-				"RESPONSIBLE_ID", "DEADLINE_AFTER", "START_DATE_PLAN_AFTER",
-				"END_DATE_PLAN_AFTER", "REPLICATE", "CREATED_BY", "XML_ID",
-				"ALLOW_CHANGE_DEADLINE", "ALLOW_TIME_TRACKING", "TASK_CONTROL",
-				"ADD_IN_REPORT", "GROUP_ID", "PARENT_ID", "MULTITASK", "SITE_ID",
-				"ACCOMPLICES", "AUDITORS", "RESPONSIBLES", "FILES", "TAGS", "DEPENDS_ON",
-				"MATCH_WORK_TIME", "TASK_ID", "TPARAM_TYPE", "TPARAM_REPLICATION_COUNT",
-				"REPLICATE_PARAMS", "BASE_TEMPLATE_ID", "TEMPLATE_CHILDREN_COUNT",
-				"CREATED_BY_NAME", "CREATED_BY_LAST_NAME", "CREATED_BY_SECOND_NAME",
-				"CREATED_BY_LOGIN", "CREATED_BY_WORK_POSITION", "CREATED_BY_PHOTO",
-				"RESPONSIBLE_NAME", "RESPONSIBLE_LAST_NAME", "RESPONSIBLE_SECOND_NAME",
-				"RESPONSIBLE_LOGIN", "RESPONSIBLE_WORK_POSITION", "RESPONSIBLE_PHOTO",
-				"SCENARIO", "UF_CRM_TASK", "UF_TASK_WEBDAV_FILES"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::TasksTemplate;
 			method!(super::Get, "tasks.template.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 		/// Types of [`tasks.template.update`](struct@Update).
 		pub mod update {

@@ -53,15 +53,7 @@ pub use ::bitrix24_gen_group_a_c::cashbox;
 #[cfg(feature = "catalog")]
 pub use ::bitrix24_gen_catalog::catalog;
 #[cfg(feature = "crm")]
-/// Scope `crm` (429 methods), behind the feature `crm`.
-///
-/// Generated in 2 crates that cargo checks in parallel; one module here.
-pub mod crm {
-	#[doc(inline)]
-	pub use ::bitrix24_gen_crm::crm::*;
-	#[doc(inline)]
-	pub use ::bitrix24_gen_crm_2::crm::*;
-}
+pub use ::bitrix24_gen_crm::crm;
 #[cfg(feature = "delivery")]
 pub use ::bitrix24_gen_group_d_h::delivery;
 #[cfg(feature = "department")]
@@ -83,7 +75,7 @@ pub use ::bitrix24_gen_group_d_h::humanresources_hcmlink;
 #[cfg(feature = "im")]
 pub use ::bitrix24_gen_group_i_r::im;
 #[cfg(feature = "imbot")]
-pub use ::bitrix24_gen_imbot::imbot;
+pub use ::bitrix24_gen_group_i_r::imbot;
 #[cfg(feature = "imconnector")]
 pub use ::bitrix24_gen_group_i_r::imconnector;
 #[cfg(feature = "imopenlines")]

@@ -2320,7 +2320,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/catalog/vat/catalog-vat-get.html",
 		output: decode_output::<bitrix24::catalog::vat::Get>,
 		input: resend_params::<bitrix24::catalog::vat::Get>,
-		result_defect: false,
+		result_defect: true,
 		params_defect: false,
 	},
 	Row {
@@ -2878,7 +2878,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/crm/universal/category/crm-category-fields.html",
 		output: decode_output::<bitrix24::crm::category::Fields>,
 		input: resend_params::<bitrix24::crm::category::Fields>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {
@@ -3520,7 +3520,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/crm/deals/crm-deal-fields.html",
 		output: decode_output::<bitrix24::crm::deal::Fields>,
 		input: resend_params::<bitrix24::crm::deal::Fields>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {
@@ -13477,7 +13477,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/sonet-group/scrum/backlog/tasks-api-scrum-backlog-get-fields.html",
 		output: decode_output::<bitrix24::task::tasks::api::scrum::backlog::GetFields>,
 		input: resend_params::<bitrix24::task::tasks::api::scrum::backlog::GetFields>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {
@@ -13648,7 +13648,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-get-fields.html",
 		output: decode_output::<bitrix24::task::tasks::api::scrum::sprint::GetFields>,
 		input: resend_params::<bitrix24::task::tasks::api::scrum::sprint::GetFields>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {

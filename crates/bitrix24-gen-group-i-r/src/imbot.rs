@@ -7813,109 +7813,6 @@ pub mod v2 {
 				"BOT_OWNERSHIP_ERROR", AccessDenied = "ACCESS_DENIED" }
 			);
 			error_code!(Error);
-			/// The object `result.chat` of `imbot.v2.Chat.get`: `Chat`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputChat {
-				/// `id`: `integer`.
-				pub id: Option<i64>,
-				/// `dialogId`: `string`.
-				pub dialog_id: Option<String>,
-				/// `name`: `string`.
-				pub name: Option<String>,
-				/// `description`: `string`.
-				pub description: Option<String>,
-				/// `type`: `string`.
-				pub type_: Option<String>,
-				/// `owner`: `integer`.
-				pub owner: Option<i64>,
-				/// `color`: `string | null`.
-				pub color: Option<String>,
-				/// `avatar`: `string`.
-				pub avatar: Option<String>,
-				/// `role`: `string`.
-				pub role: Option<String>,
-				/// `dateCreate`: `string | null`.
-				pub date_create: Option<String>,
-				/// `lastMessageId`: `integer | null`.
-				pub last_message_id: Option<i64>,
-				/// `muteList`: `array`.
-				pub mute_list: Vec<::serde_json::Value>,
-				/// `managerList`: `array`.
-				pub manager_list: Vec<::serde_json::Value>,
-				/// `messageType`: `string`, example only.
-				pub message_type: Option<String>,
-				/// `extranet`: `boolean`, example only.
-				pub extranet: Option<bool>,
-				/// `containsCollaber`: `boolean`, example only.
-				pub contains_collaber: Option<bool>,
-				/// `entityType`: `string`, example only.
-				pub entity_type: Option<String>,
-				/// `entityId`: `string`, example only.
-				pub entity_id: Option<String>,
-				/// `entityData1`: `string`, example only.
-				pub entity_data1: Option<String>,
-				/// `entityData2`: `string`, example only.
-				pub entity_data2: Option<String>,
-				/// `entityData3`: `string`, example only.
-				pub entity_data3: Option<String>,
-				/// `entityLink`: `any`, example only.
-				pub entity_link: ::serde_json::Value,
-				/// `diskFolderId`: `integer`, example only.
-				pub disk_folder_id: Option<i64>,
-				/// `permissions`: `any`, example only.
-				pub permissions: ::serde_json::Value,
-				/// `parentChatId`: `any`, example only.
-				pub parent_chat_id: ::serde_json::Value,
-				/// `parentMessageId`: `any`, example only.
-				pub parent_message_id: ::serde_json::Value,
-				/// `isNew`: `boolean`, example only.
-				pub is_new: Option<bool>,
-				/// `textFieldEnabled`: `string`, example only.
-				pub text_field_enabled: Option<String>,
-				/// `backgroundId`: `any`, example only.
-				pub background_id: ::serde_json::Value,
-				/// `lastMessageViews`: `string`, example only.
-				pub last_message_views: Option<String>,
-				/// `lastId`: `integer`, example only.
-				pub last_id: Option<i64>,
-				/// `markedId`: `any`, example only.
-				pub marked_id: ::serde_json::Value,
-				/// `messageCount`: `integer`, example only.
-				pub message_count: Option<i64>,
-				/// `public`: `string`, example only.
-				pub public: Option<String>,
-				/// `unreadId`: `any`, example only.
-				pub unread_id: ::serde_json::Value,
-				/// `userCounter`: `integer`, example only.
-				pub user_counter: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputChat { opt field "id" id, opt field "dialogId" dialog_id, opt field
-				"name" name, opt field "description" description, opt field "type" type_,
-				opt field "owner" owner, opt field "color" color, opt field "avatar"
-				avatar, opt field "role" role, opt field "dateCreate" date_create, opt
-				field "lastMessageId" last_message_id, req field "muteList" mute_list,
-				req field "managerList" manager_list, opt soft "messageType"
-				message_type, opt soft "extranet" extranet, opt soft "containsCollaber"
-				contains_collaber, opt soft "entityType" entity_type, opt soft "entityId"
-				entity_id, opt soft "entityData1" entity_data1, opt soft "entityData2"
-				entity_data2, opt soft "entityData3" entity_data3, req soft "entityLink"
-				entity_link, opt soft "diskFolderId" disk_folder_id, req soft
-				"permissions" permissions, req soft "parentChatId" parent_chat_id, req
-				soft "parentMessageId" parent_message_id, opt soft "isNew" is_new, opt
-				soft "textFieldEnabled" text_field_enabled, req soft "backgroundId"
-				background_id, opt soft "lastMessageViews" last_message_views, opt soft
-				"lastId" last_id, req soft "markedId" marked_id, opt soft "messageCount"
-				message_count, opt soft "public" public, req soft "unreadId" unread_id,
-				opt soft "userCounter" user_counter, }
-			);
 			/// The object `result` of `imbot.v2.Chat.get`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-get.html>
@@ -7923,7 +7820,7 @@ pub mod v2 {
 			#[non_exhaustive]
 			pub struct Output {
 				/// `chat`: `Chat`.
-				pub chat: Option<OutputChat>,
+				pub chat: Option<crate::entities::ImbotV2Chat>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
@@ -10623,49 +10520,9 @@ pub mod v2 {
 				"AUTH_ERROR", UserNotSubscribed = "USER_NOT_SUBSCRIBED" }
 			);
 			error_code!(Error);
-			/// The object `result.events` of `imbot.v2.Event.get`: `object[]`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputEvents {
-				/// `eventId`: `integer`.
-				pub event_id: Option<i64>,
-				/// `type`: `string`.
-				pub type_: Option<String>,
-				/// `date`: `datetime`.
-				pub date: Option<::bitrix24_runtime::DateTime>,
-				/// `data`: `object`.
-				pub data: ::serde_json::Value,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputEvents { opt field "eventId" event_id, opt field "type" type_, opt
-				field "date" date, req field "data" data, }
-			);
-			/// The object `result` of `imbot.v2.Event.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `events`: `object[]`.
-				pub events: Vec<OutputEvents>,
-				/// `nextOffset`: `integer`.
-				pub next_offset: Option<i64>,
-				/// `hasMore`: `boolean`.
-				pub has_more: Option<bool>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { req field "events" events, opt field "nextOffset" next_offset,
-				opt field "hasMore" has_more, } fits["events", "nextOffset", "hasMore"]
-				[]
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::ImbotV2Event;
 			method!(super::Get, "imbot.v2.Event.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 	}
 	/// Methods under `v2::file`.
@@ -10913,30 +10770,9 @@ pub mod v2 {
 		pub mod get {
 			/// Error codes of `imbot.v2.Revision.get`; see also [`crate::SystemError`].
 			pub type Error = crate::SystemError;
-			/// The object `result` of `imbot.v2.Revision.get`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.html>
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct Output {
-				/// `rest`: `integer`.
-				pub rest: Option<i64>,
-				/// `web`: `integer`.
-				pub web: Option<i64>,
-				/// `mobile`: `integer`.
-				pub mobile: Option<i64>,
-				/// `desktop`: `integer`.
-				pub desktop: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				Output { opt field "rest" rest, opt field "web" web, opt field "mobile"
-				mobile, opt field "desktop" desktop, } fits["rest", "web", "mobile",
-				"desktop"] []
-			);
+			/// The `result` of the call: `object`.
+			pub type Output = crate::entities::ImbotV2Revision;
 			method!(super::Get, "imbot.v2.Revision.get", V2, true);
-			deserialize_via_from_value!(Output);
 		}
 	}
 }
