@@ -97,10 +97,16 @@ pub struct Stats {
 /// gives every spec's URL the site of that language.
 pub fn extract_pages(pages: &[Page], progress: &ProgressBar) -> Extraction {
     let lang = Lang::detect(pages.iter().map(|p| p.html.as_str()));
+    // The section overview pages other pages link into by anchor: parsed
+    // for their tables (the others are not parsed at all).
+    let overviews: std::collections::HashSet<String> = pages
+        .par_iter()
+        .flat_map_iter(|p| extract::links::index_links(&p.rel, &p.html))
+        .collect();
     let outcomes: Vec<extract::PageOutcome> = pages
         .par_iter()
         .map(|p| {
-            let out = extract::extract_in(lang, &p.rel, &p.html);
+            let out = extract::extract_page(lang, &p.rel, &p.html, overviews.contains(&p.rel));
             progress.inc(1);
             out
         })

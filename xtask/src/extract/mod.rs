@@ -9,6 +9,7 @@ pub mod event;
 pub mod examples;
 pub mod infer;
 pub mod lenient;
+pub mod links;
 pub mod meaning;
 mod outcome;
 pub mod page;
@@ -33,8 +34,16 @@ pub fn extract(rel_path: &str, html: &str) -> PageOutcome {
 /// Extract one page of a corpus in `lang` (the language gives the URL's
 /// site; headings and tables are read in either language).
 pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
+    extract_page(lang, rel_path, html, false)
+}
+
+/// [`extract_in`], where `linked_overview` says that other pages link into
+/// this section overview (`index`) page by anchor
+/// ([`links::index_links`]), so its tables are read as entities.
+pub fn extract_page(lang: Lang, rel_path: &str, html: &str, linked_overview: bool) -> PageOutcome {
+    let entity_page = title::is_entity_page(rel_path) || linked_overview;
     let event_candidate = event::is_candidate(html);
-    if !title::is_candidate(html) && !title::is_entity_page(rel_path) {
+    if !title::is_candidate(html) && !entity_page {
         if !event_candidate {
             return PageOutcome::default();
         }
@@ -50,7 +59,7 @@ pub fn extract_in(lang: Lang, rel_path: &str, html: &str) -> PageOutcome {
         calls: examples::called_methods(html),
     };
     let mut out = page::interpret(lang, rel_path, &raw, &examples);
-    if out.spec.is_none() && title::is_entity_page(rel_path) {
+    if out.spec.is_none() && entity_page {
         out.entities = page::entities(rel_path, &raw);
     }
     if out.spec.is_none() && event_candidate {

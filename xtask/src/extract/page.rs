@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::dom::{Block, Cell, Line, RawPage};
+use super::links::resolve_link;
 use super::outcome::PageOutcome;
 use super::title::{is_method_name, title_token};
 use super::words::{self as vocab, lower, Lang};
@@ -611,27 +612,6 @@ fn entity_anchor_link(
             }
             Some(format!("{}#{anchor}", resolve_link(rel_path, path)?))
         })
-}
-
-/// `href` relative to the page at `rel_path`, as a path below the docs
-/// root with `.html`; `None` when it climbs above the root.
-pub fn resolve_link(rel_path: &str, href: &str) -> Option<String> {
-    let mut parts: Vec<&str> = rel_path.split('/').collect();
-    parts.pop();
-    for seg in href.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    Some(match joined.strip_suffix(".md") {
-        Some(stem) => format!("{stem}.html"),
-        None => joined,
-    })
 }
 
 /// The entities a page documents: on a `data-types` page every heading

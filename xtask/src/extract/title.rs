@@ -17,15 +17,16 @@ pub fn raw_title(html: &str) -> Option<&str> {
     })
 }
 
-/// A page that may document entities: a `data-types` page, a section's
-/// `index` page, or one whose name ends in `fields`.
+/// A page that may document entities: a `data-types` page or one whose
+/// name ends in `fields` (a section's `index` page, when other pages link
+/// into it: [`super::links::index_links`]).
 pub fn is_entity_page(rel_path: &str) -> bool {
     let stem = rel_path
         .rsplit('/')
         .next()
         .unwrap_or_default()
         .trim_end_matches(".html");
-    stem == "data-types" || stem == "index" || stem.ends_with("fields")
+    stem == "data-types" || stem.ends_with("fields")
 }
 
 /// Whether the raw `<title>` ends in a method name.
