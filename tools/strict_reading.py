@@ -4,8 +4,9 @@
 It shares no code with the generator (which reads the rendered HTML with
 scraper): plain text rules over md/. A method page is one whose H1 ends in a
 method name and that has a parameters heading. It compares, by method name:
-coverage of names, top-level parameter names with their required marks, and
-method-specific error codes. Usage:
+coverage of names, top-level parameter names with their required marks (a
+line that makes one of several required unmarks them), and method-specific
+error codes. Usage:
 
     python3 tools/strict_reading.py [DOCS_ROOT] [SPECS_DIR] [-v] [--check]
 
@@ -19,6 +20,9 @@ docs = args[0] if len(args) > 0 else os.environ.get("BITRIX24_DOCS", "../shared/
 specs_dir = args[1] if len(args) > 1 else "specs"
 md_root = os.path.join(docs, "md")
 NAME = re.compile(r"[a-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")
+ONE_OF = re.compile(r"one of the (following )?(param|field)|at least one of|один из параметров|одного из параметров"
+                    r"|одно из полей|хотя бы од(ин|но) из|^(?=.*\beither\b)(?=.*\b(must|required|need))", re.I)
+NEGATED = re.compile(r"\bnot\b|n't\b|(^|[\s|])не\s", re.I)
 
 def rows(table):
     body = table.strip()
@@ -64,6 +68,16 @@ for root, _, files in os.walk(md_root):
                 nm = re.match(r"\*\*`?([^*`]+?)`?\*\*\s*(\\\*|\*|\^\*\^|<sup>\*</sup>)?", cell)
                 if nm:
                     params.append((nm.group(1).strip(), bool(nm.group(2))))
+        # "Pass one of the parameters `A` or `B`": neither is required (a
+        # line naming two or more required parameters in backticks, not a
+        # negated one: "if one of `A`, `B` is not passed").
+        for line in text.split("\n"):
+            if ONE_OF.search(line) and not NEGATED.search(line):
+                named = set(re.findall(r"`([^`]+)`", line))
+                hit = [i for i, (n, r) in enumerate(params) if r and n in named]
+                if len(hit) >= 2:
+                    for i in hit:
+                        params[i] = (params[i][0], False)
         errors = []
         for i, h in enumerate(heads):
             low = h[2].lower()

@@ -122,6 +122,9 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("placeholder_values", "placeholder-values.html"),
     ("example_repaired", "example-repaired.html"),
     ("fields_no_example", "fields-no-example.html"),
+    ("params_from_request", "params-from-request.html"),
+    ("params_one_of_filter", "params-one-of-filter.html"),
+    ("params_method_header", "params-method-header.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -178,6 +181,9 @@ snapshot_tests! {
     placeholder_values => "placeholder-values.html",
     example_repaired => "example-repaired.html",
     fields_no_example => "fields-no-example.html",
+    params_from_request => "params-from-request.html",
+    params_one_of_filter => "params-one-of-filter.html",
+    params_method_header => "params-method-header.html",
 }
 
 #[test]
@@ -581,10 +587,13 @@ fn nested_sub_tables_three_levels() {
     assert_eq!(s.method, "call.followup.list");
     assert_eq!(s.version, RestVersion::V3, "REST 3.0 note in the intro");
     assert_eq!(required(&s.params), ["filter"]);
-    assert_eq!(
-        required(&param(&s, "filter.startDate").fields),
-        ["from", "to"]
-    );
+    // Marked required on the page, but a filter's fields never are.
+    assert!(required(&param(&s, "filter.startDate").fields).is_empty());
+    assert!(has_diag(
+        &s,
+        DiagnosticKind::NotRequired,
+        "params.filter.startDate.from"
+    ));
     let leaf = param(&s, "pagination.afterCursor.startDate");
     assert!(leaf.required);
     assert_eq!(leaf.ty, scalar(Scalar::String));
@@ -854,6 +863,68 @@ fn fields_method_without_example_is_a_descriptor_map() {
             .any(|d| d.kind == DiagnosticKind::DescriptorMap
                 && d.detail == "standard descriptor keys")
     );
+}
+
+/// No parameter table: the parameters are the keys the cURL examples send
+/// (`auth` aside), typed from the values, none required; a `filter` keeps
+/// none of the example's keys.
+#[test]
+fn params_from_request_examples() {
+    let s = spec("params-from-request.html");
+    assert_eq!(names(&s.params), ["mode", "filter"]);
+    assert_eq!(param(&s, "mode").ty, scalar(Scalar::Integer));
+    assert_eq!(param(&s, "filter").ty, Type::Object);
+    // No key of the example (`>ID`): only the filter's own key pattern.
+    assert!(param(&s, "filter")
+        .fields
+        .iter()
+        .all(|f| f.pattern.is_some()));
+    assert!(required(&s.params).is_empty());
+    let d = s
+        .diagnostics
+        .iter()
+        .find(|d| d.kind == DiagnosticKind::ParamsFromExample)
+        .expect("params_from_example");
+    assert_eq!(
+        (d.at.as_str(), d.detail.as_str()),
+        ("params", "mode, filter")
+    );
+}
+
+/// A field of a `filter` is never required; "at least one of `A` or `B`"
+/// makes neither required; both are diagnosed.
+#[test]
+fn filter_fields_and_one_of_are_not_required() {
+    let s = spec("params-one-of-filter.html");
+    assert_eq!(required(&s.params), ["SECTION"]);
+    assert!(!param(&s, "filter.STATE").required);
+    assert!(has_diag(
+        &s,
+        DiagnosticKind::NotRequired,
+        "params.filter.STATE"
+    ));
+    for p in ["params.BLOCK_ID", "params.BLOCK_CODE"] {
+        let d = s
+            .diagnostics
+            .iter()
+            .find(|d| d.kind == DiagnosticKind::NotRequired && d.at == p)
+            .expect(p);
+        assert_eq!(d.detail, "one of BLOCK_ID, BLOCK_CODE");
+    }
+}
+
+/// A table under the parameters heading is the parameter table whatever
+/// its header says ("Method"), with a diagnostic.
+#[test]
+fn parameter_table_with_a_method_header() {
+    let s = spec("params-method-header.html");
+    assert_eq!(names(&s.params), ["lid", "selector"]);
+    assert_eq!(required(&s.params), ["lid", "selector"]);
+    assert_eq!(param(&s, "lid").ty, scalar(Scalar::Integer));
+    assert!(s
+        .diagnostics
+        .iter()
+        .any(|d| d.kind == DiagnosticKind::GuessedParamsTable && d.detail == "header method"));
 }
 
 #[test]

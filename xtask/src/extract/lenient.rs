@@ -101,9 +101,9 @@ impl<'a> Parser<'a> {
             if rest.starts_with("//") {
                 self.repairs.insert("comment");
                 self.i += rest.find('\n').unwrap_or(rest.len());
-            } else if rest.starts_with("/*") {
+            } else if let Some(body) = rest.strip_prefix("/*") {
                 self.repairs.insert("comment");
-                self.i += rest[2..].find("*/").map_or(rest.len(), |e| e + 4);
+                self.i += body.find("*/").map_or(rest.len(), |e| e + 4);
             } else {
                 return;
             }

@@ -75,6 +75,23 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
     let scopes = scopes(intro);
 
     let mut params = cx.params();
+    if params.is_empty() {
+        params = params_from_bodies(&examples.bodies);
+        if !params.is_empty() {
+            let listed: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+            cx.diag(
+                DiagnosticKind::ParamsFromExample,
+                "params",
+                listed.join(", "),
+            );
+        }
+    }
+    for (at, detail) in unrequire_filter_order(&mut params) {
+        cx.diag(DiagnosticKind::NotRequired, at, detail);
+    }
+    for (at, detail) in unrequire_one_of(raw, &mut params) {
+        cx.diag(DiagnosticKind::NotRequired, at, detail);
+    }
     let (mut result, paged_by_result) = cx.result();
     super::meaning::refine(&mut params, result.as_mut());
     let mut entities = Vec::new();
@@ -178,6 +195,126 @@ pub fn interpret(lang: Lang, rel_path: &str, raw: &RawPage, examples: &Examples)
         system_errors,
         entities,
         events: Vec::new(),
+    }
+}
+
+/// The keys the request examples send (`auth` aside), first seen first,
+/// typed from their values; none required; a `filter` or `order` object
+/// without the keys of the example.
+fn params_from_bodies(bodies: &[Value]) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    for body in bodies {
+        let Value::Object(map) = body else { continue };
+        for (k, v) in map {
+            if k == "auth" || out.iter().any(|f| &f.name == k) {
+                continue;
+            }
+            let (ty, mut fields) = super::infer::infer(v);
+            // The keys one example filters or sorts by (`>DATE`) are its
+            // choice, not the object's shape.
+            if k.eq_ignore_ascii_case("filter") || k.eq_ignore_ascii_case("order") {
+                fields.clear();
+            }
+            out.push(Field {
+                fields,
+                from_example: true,
+                ..Field::new(k.clone(), ty)
+            });
+        }
+    }
+    out
+}
+
+/// A field inside a top-level `filter` or `order` object (any case) is
+/// never required: both select, neither is a record to be complete. The
+/// (path, object name) of each field unmarked.
+fn unrequire_filter_order(params: &mut [Field]) -> Vec<(String, String)> {
+    fn clear(fields: &mut [Field], path: &str, top: &str, out: &mut Vec<(String, String)>) {
+        for f in fields {
+            let at = format!("{path}.{}", f.name);
+            if f.required {
+                f.required = false;
+                out.push((at.clone(), top.to_string()));
+            }
+            clear(&mut f.fields, &at, top, out);
+        }
+    }
+    let mut out = Vec::new();
+    for p in params.iter_mut() {
+        if p.name.eq_ignore_ascii_case("filter") || p.name.eq_ignore_ascii_case("order") {
+            let path = format!("params.{}", p.name);
+            let top = p.name.clone();
+            clear(&mut p.fields, &path, &top, &mut out);
+        }
+    }
+    out
+}
+
+/// "Pass one of the parameters `A` or `B`", "at least one of", "один из
+/// параметров", "хотя бы одно из полей": where a sentence of the page says
+/// so and names two or more required fields of one level (top-level params
+/// or the fields of one of them), none of them is required. The (path,
+/// `one of A, B`) of each field unmarked.
+fn unrequire_one_of(raw: &RawPage, params: &mut [Field]) -> Vec<(String, String)> {
+    let mut sentences: Vec<Vec<String>> = Vec::new();
+    let mut lines: Vec<&Line> = Vec::new();
+    for b in &raw.blocks {
+        match b {
+            Block::Para(l) => lines.push(l),
+            Block::Quote(ls) => lines.extend(ls),
+            Block::Table(rows) => lines.extend(rows.iter().flatten().flat_map(|c| c.lines.iter())),
+            Block::Note(t) if vocab::says_one_of(&lower(t)) => {
+                // A note keeps no code spans: its words stand for them.
+                let words = t
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                sentences.push(words);
+            }
+            _ => {}
+        }
+    }
+    for l in lines {
+        if vocab::says_one_of(&lower(&l.text)) {
+            sentences.push(l.codes.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for names in &sentences {
+        unrequire_named(params, "params", names, &mut out, 0);
+    }
+    out
+}
+
+fn unrequire_named(
+    fields: &mut [Field],
+    path: &str,
+    names: &[String],
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) {
+    let hit: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            f.required && f.pattern.is_none() && names.iter().any(|n| n.trim() == f.name)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if hit.len() >= 2 {
+        let listed: Vec<&str> = hit.iter().map(|&i| fields[i].name.as_str()).collect();
+        let detail = format!("one of {}", listed.join(", "));
+        for &i in &hit {
+            fields[i].required = false;
+            out.push((format!("{path}.{}", fields[i].name), detail.clone()));
+        }
+    }
+    if depth == 0 {
+        for f in fields.iter_mut() {
+            let p = format!("{path}.{}", f.name);
+            unrequire_named(&mut f.fields, &p, names, out, depth + 1);
+        }
     }
 }
 

@@ -420,6 +420,35 @@ pub const SUBSCRIBERS: [(Subscribers, &[&str]); 3] = [
     ),
 ];
 
+/// A sentence that makes one of several fields required ("pass one of the
+/// parameters", "at least one of", "you must provide either", "один из
+/// параметров", "хотя бы одно из полей"); lowercased text. A bare "either"
+/// or "либо" is not enough ("A либо B is missing" needs both): "either"
+/// only beside a word that demands it; never a negated sentence.
+pub fn says_one_of(t: &str) -> bool {
+    let marked = [
+        "one of the param",
+        "one of the following param",
+        "one of the field",
+        "one of the following field",
+        "at least one of",
+        "один из параметров",
+        "одного из параметров",
+        "одно из полей",
+        "хотя бы один из",
+        "хотя бы одно из",
+    ]
+    .iter()
+    .any(|m| t.contains(m));
+    let either =
+        t.contains("either ") && ["must", "required", "need"].iter().any(|w| t.contains(w));
+    // "One of the fields was not passed", "если хотя бы один из параметров
+    // не передан": what happens without them, not a choice.
+    let negated = [" not ", "n't ", " не "].iter().any(|w| t.contains(w))
+        || t.trim_start().starts_with("не ");
+    (marked || either) && !negated
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,6 +235,14 @@ pub enum DiagnosticKind {
     /// repair (`extract::lenient`); `detail` names the repairs made
     /// (`comment`, `elision`, `trailing_comma`, ...).
     RepairedExampleJson,
+    /// No parameter table: the parameters are the keys the page's request
+    /// examples send (cURL `-d` bodies), typed from their values, none
+    /// required; `detail` lists them.
+    ParamsFromExample,
+    /// A field marked required that is not: it sits in a `filter` or
+    /// `order` object (`detail`: that object), or the page says one of
+    /// several is required (`detail`: `one of A, B`).
+    NotRequired,
     /// A table row that could not be read.
     UnreadableRow,
     /// A sub-table linked in a cycle; nesting stopped there.
@@ -294,6 +302,8 @@ impl DiagnosticKind {
             Self::ValuesOfPlaceholder => "values_of_placeholder",
             Self::InvalidExampleJson => "invalid_example_json",
             Self::RepairedExampleJson => "repaired_example_json",
+            Self::ParamsFromExample => "params_from_example",
+            Self::NotRequired => "not_required",
             Self::UnreadableRow => "unreadable_row",
             Self::RecursiveType => "recursive_type",
             Self::DuplicatePage => "duplicate_page",
