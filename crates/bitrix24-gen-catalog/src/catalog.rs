@@ -6569,24 +6569,22 @@ pub mod product {
 		/// The object `params.filter` of `catalog.product.getFieldsByFilter`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
-		#[derive(Debug, Clone)]
+		#[derive(Debug, Clone, Default)]
 		#[non_exhaustive]
 		pub struct Filter {
-			/// `iblockId`: `catalog_catalog.id`, required.
-			pub iblock_id: i64,
+			/// `iblockId`: `catalog_catalog.id`, optional.
+			pub iblock_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
 		impl Filter {
-			/// The object with its required parameters: `iblockId`.
-			pub fn new(iblock_id: impl Into<i64>) -> Self {
-				Self {
-					iblock_id: iblock_id.into(),
-					extra: Default::default(),
-				}
+			/// The object; every parameter is optional.
+			pub fn new() -> Self {
+				Default::default()
 			}
 		}
-		params_impls!(Filter { req field "iblockId" iblock_id, });
+		setters!(Filter { some into iblock_id iblock_id "iblockId" : i64, });
+		params_impls!(Filter { opt exact "iblockId" iblock_id, });
 		/// The object `result.product.active` of `catalog.product.getFieldsByFilter`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get-fields-by-filter.html>
@@ -8554,24 +8552,22 @@ pub mod product {
 			/// The object `params.filter` of `catalog.product.offer.getFieldsByFilter`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Filter {
-				/// `iblockId`: `catalog_catalog.id`, required.
-				pub iblock_id: i64,
+				/// `iblockId`: `catalog_catalog.id`, optional.
+				pub iblock_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Filter {
-				/// The object with its required parameters: `iblockId`.
-				pub fn new(iblock_id: impl Into<i64>) -> Self {
-					Self {
-						iblock_id: iblock_id.into(),
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
-			params_impls!(Filter { req field "iblockId" iblock_id, });
+			setters!(Filter { some into iblock_id iblock_id "iblockId" : i64, });
+			params_impls!(Filter { opt exact "iblockId" iblock_id, });
 			/// The object `result.offer.active` of `catalog.product.offer.getFieldsByFilter`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get-fields-by-filter.html>
@@ -10743,24 +10739,22 @@ pub mod product {
 			/// The object `params.filter` of `catalog.product.service.getFieldsByFilter`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Filter {
-				/// `iblockId`: `catalog_catalog.id`, required.
-				pub iblock_id: i64,
+				/// `iblockId`: `catalog_catalog.id`, optional.
+				pub iblock_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Filter {
-				/// The object with its required parameters: `iblockId`.
-				pub fn new(iblock_id: impl Into<i64>) -> Self {
-					Self {
-						iblock_id: iblock_id.into(),
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
-			params_impls!(Filter { req field "iblockId" iblock_id, });
+			setters!(Filter { some into iblock_id iblock_id "iblockId" : i64, });
+			params_impls!(Filter { opt exact "iblockId" iblock_id, });
 			/// The object `result.service.active` of `catalog.product.service.getFieldsByFilter`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get-fields-by-filter.html>
@@ -12457,24 +12451,22 @@ pub mod product {
 			/// The object `params.filter` of `catalog.product.sku.getFieldsByFilter`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Filter {
-				/// `iblockId`: `catalog_catalog.id`, required.
-				pub iblock_id: i64,
+				/// `iblockId`: `catalog_catalog.id`, optional.
+				pub iblock_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Filter {
-				/// The object with its required parameters: `iblockId`.
-				pub fn new(iblock_id: impl Into<i64>) -> Self {
-					Self {
-						iblock_id: iblock_id.into(),
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
-			params_impls!(Filter { req field "iblockId" iblock_id, });
+			setters!(Filter { some into iblock_id iblock_id "iblockId" : i64, });
+			params_impls!(Filter { opt exact "iblockId" iblock_id, });
 			/// The object `result.sku.active` of `catalog.product.sku.getFieldsByFilter`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get-fields-by-filter.html>

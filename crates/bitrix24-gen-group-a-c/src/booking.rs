@@ -4227,27 +4227,27 @@ pub mod v1 {
 			/// The object `params.filter` of `booking.v1.waitlist.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Filter {
-				/// `from`: `string`, required.
-				pub from: String,
-				/// `to`: `string`, required.
-				pub to: String,
+				/// `from`: `string`, optional.
+				pub from: Option<String>,
+				/// `to`: `string`, optional.
+				pub to: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Filter {
-				/// The object with its required parameters: `from`, `to`.
-				pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
-					Self {
-						from: from.into(),
-						to: to.into(),
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
-			params_impls!(Filter { req field "from" from, req field "to" to, });
+			setters!(
+				Filter { some into from from "from" : String, some into to to "to" :
+				String, }
+			);
+			params_impls!(Filter { opt exact "from" from, opt exact "to" to, });
 			/// The object `result.waitList` of `booking.v1.waitlist.list`: `object[]`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html>

@@ -1916,42 +1916,36 @@ pub mod resource {
 			/// The object `params.filter` of `calendar.resource.booking.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/resource/calendar-resource-booking-list.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Filter {
-				/// `resourceTypeIdList`: `array`, required.
-				pub resource_type_id_list: ::serde_json::Value,
+				/// `resourceTypeIdList`: `array`, optional.
+				pub resource_type_id_list: Option<::serde_json::Value>,
 				/// `from`: `date`, optional.
 				pub from: Option<::bitrix24_runtime::DateTime>,
 				/// `to`: `date`, optional.
 				pub to: Option<::bitrix24_runtime::DateTime>,
-				/// `resourceIdList`: `array`, required.
-				pub resource_id_list: ::serde_json::Value,
+				/// `resourceIdList`: `array`, optional.
+				pub resource_id_list: Option<::serde_json::Value>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Filter {
-				/// The object with its required parameters: `resourceTypeIdList`, `resourceIdList`.
-				pub fn new(
-					resource_type_id_list: impl Into<::serde_json::Value>,
-					resource_id_list: impl Into<::serde_json::Value>,
-				) -> Self {
-					Self {
-						resource_type_id_list: resource_type_id_list.into(),
-						from: None,
-						to: None,
-						resource_id_list: resource_id_list.into(),
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
 			setters!(
-				Filter { some into from from "from" : ::bitrix24_runtime::DateTime, some
-				into to to "to" : ::bitrix24_runtime::DateTime, }
+				Filter { some into resource_type_id_list resource_type_id_list
+				"resourceTypeIdList" : ::serde_json::Value, some into from from "from" :
+				::bitrix24_runtime::DateTime, some into to to "to" :
+				::bitrix24_runtime::DateTime, some into resource_id_list resource_id_list
+				"resourceIdList" : ::serde_json::Value, }
 			);
 			params_impls!(
-				Filter { req field "resourceTypeIdList" resource_type_id_list, opt exact
-				"from" from, opt exact "to" to, req field "resourceIdList"
+				Filter { opt exact "resourceTypeIdList" resource_type_id_list, opt exact
+				"from" from, opt exact "to" to, opt exact "resourceIdList"
 				resource_id_list, }
 			);
 			/// The object `result` of `calendar.resource.booking.list`: `array`.

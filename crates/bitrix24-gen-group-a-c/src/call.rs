@@ -386,55 +386,52 @@ pub mod v3 {
 			/// The object `params.filter.startDate` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct FilterStartDate {
-				/// `from`: `string`, required.
-				pub from: String,
-				/// `to`: `string`, required.
-				pub to: String,
+				/// `from`: `string`, optional.
+				pub from: Option<String>,
+				/// `to`: `string`, optional.
+				pub to: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl FilterStartDate {
-				/// The object with its required parameters: `from`, `to`.
-				pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
-					Self {
-						from: from.into(),
-						to: to.into(),
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
-			params_impls!(FilterStartDate { req field "from" from, req field "to" to, });
+			setters!(
+				FilterStartDate { some into from from "from" : String, some into to to
+				"to" : String, }
+			);
+			params_impls!(FilterStartDate { opt exact "from" from, opt exact "to" to, });
 			/// The object `params.filter` of `call.followup.list`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html>
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Filter {
-				/// `startDate`: `object`, required.
-				pub start_date: FilterStartDate,
+				/// `startDate`: `object`, optional.
+				pub start_date: Option<FilterStartDate>,
 				/// `participantId`: `integer`, optional.
 				pub participant_id: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Filter {
-				/// The object with its required parameters: `startDate`.
-				pub fn new(start_date: impl Into<FilterStartDate>) -> Self {
-					Self {
-						start_date: start_date.into(),
-						participant_id: None,
-						extra: Default::default(),
-					}
+				/// The object; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
 			setters!(
-				Filter { some into participant_id participant_id "participantId" : i64, }
+				Filter { some into start_date start_date "startDate" : FilterStartDate,
+				some into participant_id participant_id "participantId" : i64, }
 			);
 			params_impls!(
-				Filter { req field "startDate" start_date, opt exact "participantId"
+				Filter { opt exact "startDate" start_date, opt exact "participantId"
 				participant_id, }
 			);
 			/// Allowed values of `params.order.startDate` in `call.followup.list`.

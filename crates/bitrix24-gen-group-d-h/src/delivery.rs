@@ -680,13 +680,13 @@ pub mod sale {
 				/// The object `params.MESSAGE` of `sale.delivery.request.sendmessage`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html>
-				#[derive(Debug, Clone)]
+				#[derive(Debug, Clone, Default)]
 				#[non_exhaustive]
 				pub struct Message {
-					/// `SUBJECT`: `string`, required.
-					pub subject: String,
-					/// `BODY`: `string`, required.
-					pub body: String,
+					/// `SUBJECT`: `string`, optional.
+					pub subject: Option<String>,
+					/// `BODY`: `string`, optional.
+					pub body: Option<String>,
 					/// `STATUS`: `object`, optional.
 					pub status: Option<MessageStatus>,
 					/// `MONEY_VALUES`: `object`, optional.
@@ -695,26 +695,19 @@ pub mod sale {
 					pub extra: crate::Extra,
 				}
 				impl Message {
-					/// The object with its required parameters: `SUBJECT`, `BODY`.
-					pub fn new(
-						subject: impl Into<String>,
-						body: impl Into<String>,
-					) -> Self {
-						Self {
-							subject: subject.into(),
-							body: body.into(),
-							status: None,
-							money_values: None,
-							extra: Default::default(),
-						}
+					/// The object; every parameter is optional.
+					pub fn new() -> Self {
+						Default::default()
 					}
 				}
 				setters!(
-					Message { some into status status "STATUS" : MessageStatus, some into
-					money_values money_values "MONEY_VALUES" : ::serde_json::Value, }
+					Message { some into subject subject "SUBJECT" : String, some into
+					body body "BODY" : String, some into status status "STATUS" :
+					MessageStatus, some into money_values money_values "MONEY_VALUES" :
+					::serde_json::Value, }
 				);
 				params_impls!(
-					Message { req field "SUBJECT" subject, req field "BODY" body, opt
+					Message { opt exact "SUBJECT" subject, opt exact "BODY" body, opt
 					exact "STATUS" status, opt exact "MONEY_VALUES" money_values, }
 				);
 				/// The `result` of the call: `boolean`.

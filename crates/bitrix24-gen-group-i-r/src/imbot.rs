@@ -6032,13 +6032,13 @@ pub mod register {
 	/// The object `params.PROPERTIES` of `imbot.register`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-register.html>
-	#[derive(Debug, Clone)]
+	#[derive(Debug, Clone, Default)]
 	#[non_exhaustive]
 	pub struct Properties {
-		/// `NAME`: `string`, required.
-		pub name: String,
-		/// `LAST_NAME`: `string`, required.
-		pub last_name: String,
+		/// `NAME`: `string`, optional.
+		pub name: Option<String>,
+		/// `LAST_NAME`: `string`, optional.
+		pub last_name: Option<String>,
 		/// `COLOR`: `string`, optional.
 		pub color: Option<String>,
 		/// `EMAIL`: `string`, optional.
@@ -6059,25 +6059,15 @@ pub mod register {
 		pub extra: crate::Extra,
 	}
 	impl Properties {
-		/// The object with its required parameters: `NAME`, `LAST_NAME`.
-		pub fn new(name: impl Into<String>, last_name: impl Into<String>) -> Self {
-			Self {
-				name: name.into(),
-				last_name: last_name.into(),
-				color: None,
-				email: None,
-				personal_birthday: None,
-				work_position: None,
-				personal_www: None,
-				personal_gender: None,
-				personal_photo: None,
-				extra: Default::default(),
-			}
+		/// The object; every parameter is optional.
+		pub fn new() -> Self {
+			Default::default()
 		}
 	}
 	setters!(
-		Properties { some into color color "COLOR" : String, some into email email
-		"EMAIL" : String, some into personal_birthday personal_birthday
+		Properties { some into name name "NAME" : String, some into last_name last_name
+		"LAST_NAME" : String, some into color color "COLOR" : String, some into email
+		email "EMAIL" : String, some into personal_birthday personal_birthday
 		"PERSONAL_BIRTHDAY" : String, some into work_position work_position
 		"WORK_POSITION" : String, some into personal_www personal_www "PERSONAL_WWW" :
 		String, some into personal_gender personal_gender "PERSONAL_GENDER" :
@@ -6085,7 +6075,7 @@ pub mod register {
 		"PERSONAL_PHOTO" : ::serde_json::Value, }
 	);
 	params_impls!(
-		Properties { req field "NAME" name, req field "LAST_NAME" last_name, opt exact
+		Properties { opt exact "NAME" name, opt exact "LAST_NAME" last_name, opt exact
 		"COLOR" color, opt exact "EMAIL" email, opt exact "PERSONAL_BIRTHDAY"
 		personal_birthday, opt exact "WORK_POSITION" work_position, opt exact
 		"PERSONAL_WWW" personal_www, opt exact "PERSONAL_GENDER" personal_gender, opt

@@ -62,7 +62,7 @@ params_impls!(
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-delete.html>
 ///
-/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: none.
+/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`.
 ///
 /// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
 #[derive(Debug, Clone)]
@@ -72,31 +72,31 @@ pub struct Delete {
 	///
 	/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 	pub iblock_type_id: delete::IblockTypeId,
-	/// `IBLOCK_ID`: `integer`, required.
-	pub iblock_id: i64,
-	/// `IBLOCK_CODE`: `string`, required.
-	pub iblock_code: String,
+	/// `IBLOCK_ID`: `integer`, optional.
+	pub iblock_id: Option<i64>,
+	/// `IBLOCK_CODE`: `string`, optional.
+	pub iblock_code: Option<String>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 	pub extra: crate::Extra,
 }
 impl Delete {
-	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-	pub fn new(
-		iblock_type_id: impl Into<delete::IblockTypeId>,
-		iblock_id: impl Into<i64>,
-		iblock_code: impl Into<String>,
-	) -> Self {
+	/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+	pub fn new(iblock_type_id: impl Into<delete::IblockTypeId>) -> Self {
 		Self {
 			iblock_type_id: iblock_type_id.into(),
-			iblock_id: iblock_id.into(),
-			iblock_code: iblock_code.into(),
+			iblock_id: None,
+			iblock_code: None,
 			extra: Default::default(),
 		}
 	}
 }
+setters!(
+	Delete { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+	iblock_code "IBLOCK_CODE" : String, }
+);
 params_impls!(
-	Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
-	req field "IBLOCK_CODE" iblock_code, }
+	Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id,
+	opt exact "IBLOCK_CODE" iblock_code, }
 );
 /// `lists.get`: REST 2, scope `lists`.
 ///
@@ -156,7 +156,7 @@ params_impls!(
 ///
 /// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html>
 ///
-/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`. Optional: `SOCNET_GROUP_ID`, `MESSAGES`, `RIGHTS`.
+/// Required: `IBLOCK_TYPE_ID`, `FIELDS`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `SOCNET_GROUP_ID`, `MESSAGES`, `RIGHTS`.
 ///
 /// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_UPDATE_IBLOCK`, `ACCESS_DENIED` ([`update::Error`]).
 #[derive(Debug, Clone)]
@@ -166,10 +166,10 @@ pub struct Update {
 	///
 	/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 	pub iblock_type_id: update::IblockTypeId,
-	/// `IBLOCK_ID`: `integer`, required.
-	pub iblock_id: i64,
-	/// `IBLOCK_CODE`: `string`, required.
-	pub iblock_code: String,
+	/// `IBLOCK_ID`: `integer`, optional.
+	pub iblock_id: Option<i64>,
+	/// `IBLOCK_CODE`: `string`, optional.
+	pub iblock_code: Option<String>,
 	/// `SOCNET_GROUP_ID`: `integer`, optional.
 	pub socnet_group_id: Option<i64>,
 	/// `FIELDS`: `object`, required.
@@ -184,17 +184,15 @@ pub struct Update {
 	pub extra: crate::Extra,
 }
 impl Update {
-	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
+	/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELDS`.
 	pub fn new(
 		iblock_type_id: impl Into<update::IblockTypeId>,
-		iblock_id: impl Into<i64>,
-		iblock_code: impl Into<String>,
 		fields: impl Into<update::Fields>,
 	) -> Self {
 		Self {
 			iblock_type_id: iblock_type_id.into(),
-			iblock_id: iblock_id.into(),
-			iblock_code: iblock_code.into(),
+			iblock_id: None,
+			iblock_code: None,
 			socnet_group_id: None,
 			fields: fields.into(),
 			messages: None,
@@ -204,13 +202,14 @@ impl Update {
 	}
 }
 setters!(
-	Update { some into socnet_group_id socnet_group_id "SOCNET_GROUP_ID" : i64, some into
-	messages messages "MESSAGES" : ::serde_json::Value, some into rights rights "RIGHTS"
-	: ::serde_json::Value, }
+	Update { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+	iblock_code "IBLOCK_CODE" : String, some into socnet_group_id socnet_group_id
+	"SOCNET_GROUP_ID" : i64, some into messages messages "MESSAGES" :
+	::serde_json::Value, some into rights rights "RIGHTS" : ::serde_json::Value, }
 );
 params_impls!(
-	Update { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
-	req field "IBLOCK_CODE" iblock_code, opt exact "SOCNET_GROUP_ID" socnet_group_id, req
+	Update { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id,
+	opt exact "IBLOCK_CODE" iblock_code, opt exact "SOCNET_GROUP_ID" socnet_group_id, req
 	field "FIELDS" fields, opt exact "MESSAGES" messages, opt exact "RIGHTS" rights, }
 );
 /// Types of [`lists.add`](struct@Add).
@@ -347,7 +346,7 @@ pub mod element {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`. Optional: `IBLOCK_SECTION_ID`, `LIST_ELEMENT_URL`.
+	/// Required: `IBLOCK_TYPE_ID`, `ELEMENT_CODE`, `FIELDS`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `IBLOCK_SECTION_ID`, `LIST_ELEMENT_URL`.
 	///
 	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_ALREADY_EXISTS`, `ERROR_ADD_ELEMENT`, `ERROR_ELEMENT_FIELD_VALUE`, `ACCESS_DENIED` ([`add::Error`]).
 	#[derive(Debug, Clone)]
@@ -357,10 +356,10 @@ pub mod element {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: add::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `ELEMENT_CODE`: `string`, required.
 		pub element_code: String,
 		/// `FIELDS`: `object`, required.
@@ -373,18 +372,16 @@ pub mod element {
 		pub extra: crate::Extra,
 	}
 	impl Add {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_CODE`, `FIELDS`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `ELEMENT_CODE`, `FIELDS`.
 		pub fn new(
 			iblock_type_id: impl Into<add::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
 			element_code: impl Into<String>,
 			fields: impl Into<add::Fields>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				element_code: element_code.into(),
 				fields: fields.into(),
 				iblock_section_id: None,
@@ -394,12 +391,14 @@ pub mod element {
 		}
 	}
 	setters!(
-		Add { some into iblock_section_id iblock_section_id "IBLOCK_SECTION_ID" : i64,
-		some into list_element_url list_element_url "LIST_ELEMENT_URL" : String, }
+		Add { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into iblock_section_id iblock_section_id
+		"IBLOCK_SECTION_ID" : i64, some into list_element_url list_element_url
+		"LIST_ELEMENT_URL" : String, }
 	);
 	params_impls!(
-		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
-		req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_CODE" element_code, req
+		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id,
+		opt exact "IBLOCK_CODE" iblock_code, req field "ELEMENT_CODE" element_code, req
 		field "FIELDS" fields, opt exact "IBLOCK_SECTION_ID" iblock_section_id, opt exact
 		"LIST_ELEMENT_URL" list_element_url, }
 	);
@@ -407,7 +406,7 @@ pub mod element {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-delete.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
 	///
 	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ERROR_DELETE_ELEMENT`, `ACCESS_DENIED` ([`delete::Error`]).
 	#[derive(Debug, Clone)]
@@ -417,46 +416,45 @@ pub mod element {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: delete::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
-		/// `ELEMENT_ID`: `integer`, required.
-		pub element_id: i64,
-		/// `ELEMENT_CODE`: `string`, required.
-		pub element_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
+		/// `ELEMENT_ID`: `integer`, optional.
+		pub element_id: Option<i64>,
+		/// `ELEMENT_CODE`: `string`, optional.
+		pub element_code: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Delete {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
-		pub fn new(
-			iblock_type_id: impl Into<delete::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-			element_id: impl Into<i64>,
-			element_code: impl Into<String>,
-		) -> Self {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+		pub fn new(iblock_type_id: impl Into<delete::IblockTypeId>) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
-				element_id: element_id.into(),
-				element_code: element_code.into(),
+				iblock_id: None,
+				iblock_code: None,
+				element_id: None,
+				element_code: None,
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Delete { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into element_id element_id "ELEMENT_ID"
+		: i64, some into element_code element_code "ELEMENT_CODE" : String, }
+	);
 	params_impls!(
-		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
-		element_id, req field "ELEMENT_CODE" element_code, }
+		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "ELEMENT_ID"
+		element_id, opt exact "ELEMENT_CODE" element_code, }
 	);
 	/// `lists.element.get`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `ELEMENT_ID`, `ELEMENT_CODE`, `SELECT`, `FILTER`, `ELEMENT_ORDER`, `start`.
+	/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `SELECT`, `FILTER`, `ELEMENT_ORDER`, `start`.
 	///
 	/// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
 	///
@@ -468,10 +466,10 @@ pub mod element {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: get::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `ELEMENT_ID`: `integer`, optional.
 		pub element_id: Option<i64>,
 		/// `ELEMENT_CODE`: `string`, optional.
@@ -488,16 +486,12 @@ pub mod element {
 		pub extra: crate::Extra,
 	}
 	impl Get {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-		pub fn new(
-			iblock_type_id: impl Into<get::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-		) -> Self {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+		pub fn new(iblock_type_id: impl Into<get::IblockTypeId>) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				element_id: None,
 				element_code: None,
 				select: None,
@@ -509,15 +503,16 @@ pub mod element {
 		}
 	}
 	setters!(
-		Get { some into element_id element_id "ELEMENT_ID" : i64, some into element_code
-		element_code "ELEMENT_CODE" : String, some into select select "SELECT" :
-		::serde_json::Value, some into filter filter "FILTER" : ::serde_json::Value, some
-		into element_order element_order "ELEMENT_ORDER" : ::serde_json::Value, some into
-		start start "start" : i64, }
+		Get { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into element_id element_id "ELEMENT_ID"
+		: i64, some into element_code element_code "ELEMENT_CODE" : String, some into
+		select select "SELECT" : ::serde_json::Value, some into filter filter "FILTER" :
+		::serde_json::Value, some into element_order element_order "ELEMENT_ORDER" :
+		::serde_json::Value, some into start start "start" : i64, }
 	);
 	params_impls!(
-		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
-		req field "IBLOCK_CODE" iblock_code, opt exact "ELEMENT_ID" element_id, opt exact
+		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id,
+		opt exact "IBLOCK_CODE" iblock_code, opt exact "ELEMENT_ID" element_id, opt exact
 		"ELEMENT_CODE" element_code, opt exact "SELECT" select, opt exact "FILTER"
 		filter, opt exact "ELEMENT_ORDER" element_order, opt exact "start" start, }
 	);
@@ -525,7 +520,7 @@ pub mod element {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`, `FIELDS`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
 	///
 	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ERROR_UPDATE_ELEMENT`, `ERROR_ELEMENT_FIELD_VALUE`, `ACCESS_DENIED` ([`update::Error`]).
 	#[derive(Debug, Clone)]
@@ -535,44 +530,45 @@ pub mod element {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: update::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
-		/// `ELEMENT_ID`: `integer`, required.
-		pub element_id: i64,
-		/// `ELEMENT_CODE`: `string`, required.
-		pub element_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
+		/// `ELEMENT_ID`: `integer`, optional.
+		pub element_id: Option<i64>,
+		/// `ELEMENT_CODE`: `string`, optional.
+		pub element_code: Option<String>,
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Update {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELDS`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELDS`.
 		pub fn new(
 			iblock_type_id: impl Into<update::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-			element_id: impl Into<i64>,
-			element_code: impl Into<String>,
 			fields: impl Into<update::Fields>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
-				element_id: element_id.into(),
-				element_code: element_code.into(),
+				iblock_id: None,
+				iblock_code: None,
+				element_id: None,
+				element_code: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Update { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into element_id element_id "ELEMENT_ID"
+		: i64, some into element_code element_code "ELEMENT_CODE" : String, }
+	);
 	params_impls!(
-		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
-		element_id, req field "ELEMENT_CODE" element_code, req field "FIELDS" fields, }
+		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "ELEMENT_ID"
+		element_id, opt exact "ELEMENT_CODE" element_code, req field "FIELDS" fields, }
 	);
 	/// Types of [`lists.element.add`](struct@Add).
 	pub mod add {
@@ -802,7 +798,7 @@ pub mod element {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get-file-url.html>
 			///
-			/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`. Optional: none.
+			/// Required: `IBLOCK_TYPE_ID`, `FIELD_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`.
 			///
 			/// Result: `array` ([`url::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_ELEMENT_NOT_FOUND`, `ACCESS_DENIED` ([`url::Error`]).
 			#[derive(Debug, Clone)]
@@ -812,44 +808,46 @@ pub mod element {
 				///
 				/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 				pub iblock_type_id: url::IblockTypeId,
-				/// `IBLOCK_ID`: `integer`, required.
-				pub iblock_id: i64,
-				/// `IBLOCK_CODE`: `string`, required.
-				pub iblock_code: String,
-				/// `ELEMENT_ID`: `integer`, required.
-				pub element_id: i64,
-				/// `ELEMENT_CODE`: `string`, required.
-				pub element_code: String,
+				/// `IBLOCK_ID`: `integer`, optional.
+				pub iblock_id: Option<i64>,
+				/// `IBLOCK_CODE`: `string`, optional.
+				pub iblock_code: Option<String>,
+				/// `ELEMENT_ID`: `integer`, optional.
+				pub element_id: Option<i64>,
+				/// `ELEMENT_CODE`: `string`, optional.
+				pub element_code: Option<String>,
 				/// `FIELD_ID`: `integer`, required.
 				pub field_id: i64,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Url {
-				/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `ELEMENT_ID`, `ELEMENT_CODE`, `FIELD_ID`.
+				/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELD_ID`.
 				pub fn new(
 					iblock_type_id: impl Into<url::IblockTypeId>,
-					iblock_id: impl Into<i64>,
-					iblock_code: impl Into<String>,
-					element_id: impl Into<i64>,
-					element_code: impl Into<String>,
 					field_id: impl Into<i64>,
 				) -> Self {
 					Self {
 						iblock_type_id: iblock_type_id.into(),
-						iblock_id: iblock_id.into(),
-						iblock_code: iblock_code.into(),
-						element_id: element_id.into(),
-						element_code: element_code.into(),
+						iblock_id: None,
+						iblock_code: None,
+						element_id: None,
+						element_code: None,
 						field_id: field_id.into(),
 						extra: Default::default(),
 					}
 				}
 			}
+			setters!(
+				Url { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into
+				iblock_code iblock_code "IBLOCK_CODE" : String, some into element_id
+				element_id "ELEMENT_ID" : i64, some into element_code element_code
+				"ELEMENT_CODE" : String, }
+			);
 			params_impls!(
-				Url { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
-				iblock_id, req field "IBLOCK_CODE" iblock_code, req field "ELEMENT_ID"
-				element_id, req field "ELEMENT_CODE" element_code, req field "FIELD_ID"
+				Url { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID"
+				iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "ELEMENT_ID"
+				element_id, opt exact "ELEMENT_CODE" element_code, req field "FIELD_ID"
 				field_id, }
 			);
 			/// Types of [`lists.element.get.file.url`](struct@Url).
@@ -987,7 +985,7 @@ pub mod field {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`, `FIELDS`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`.
 	///
 	/// Result: `string` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_SAVE_FIELD`, `ACCESS_DENIED` ([`add::Error`]).
 	#[derive(Debug, Clone)]
@@ -997,43 +995,45 @@ pub mod field {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: add::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
+		/// `IBLOCK_ID`: `integer`, optional.
 		///
 		/// Sent as text (`"5"`), as the docs' examples send it.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `FIELDS`: `object`, required.
 		pub fields: add::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Add {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELDS`.
 		pub fn new(
 			iblock_type_id: impl Into<add::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
 			fields: impl Into<add::Fields>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Add { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, }
+	);
 	params_impls!(
-		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, }
+		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, opt_text exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, }
 	);
 	/// `lists.field.delete`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-delete.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`, `FIELD_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`.
 	///
 	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`delete::Error`]).
 	#[derive(Debug, Clone)]
@@ -1043,43 +1043,45 @@ pub mod field {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: delete::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
+		/// `IBLOCK_ID`: `integer`, optional.
 		///
 		/// Sent as text (`"5"`), as the docs' examples send it.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `FIELD_ID`: `string`, required.
 		pub field_id: String,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Delete {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELD_ID`.
 		pub fn new(
 			iblock_type_id: impl Into<delete::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
 			field_id: impl Into<String>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				field_id: field_id.into(),
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Delete { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, }
+	);
 	params_impls!(
-		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELD_ID" field_id, }
+		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, opt_text exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, req field "FIELD_ID" field_id, }
 	);
 	/// `lists.field.get`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
+	/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
 	///
 	/// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
 	#[derive(Debug, Clone)]
@@ -1089,43 +1091,43 @@ pub mod field {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: get::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
+		/// `IBLOCK_ID`: `integer`, optional.
 		///
 		/// Sent as text (`"5"`), as the docs' examples send it.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `FIELD_ID`: `string`, optional.
 		pub field_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Get {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-		pub fn new(
-			iblock_type_id: impl Into<get::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-		) -> Self {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+		pub fn new(iblock_type_id: impl Into<get::IblockTypeId>) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				field_id: None,
 				extra: Default::default(),
 			}
 		}
 	}
-	setters!(Get { some into field_id field_id "FIELD_ID" : String, });
+	setters!(
+		Get { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into field_id field_id "FIELD_ID" :
+		String, }
+	);
 	params_impls!(
-		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID" field_id, }
+		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, opt_text exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID" field_id, }
 	);
 	/// `lists.field.update`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`, `FIELDS`, `FIELD_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`.
 	///
 	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ERROR_UPDATE_FIELD`, `ACCESS_DENIED` ([`update::Error`]).
 	#[derive(Debug, Clone)]
@@ -1135,12 +1137,12 @@ pub mod field {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: update::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
+		/// `IBLOCK_ID`: `integer`, optional.
 		///
 		/// Sent as text (`"5"`), as the docs' examples send it.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// `FIELD_ID`: `string`, required.
@@ -1149,27 +1151,29 @@ pub mod field {
 		pub extra: crate::Extra,
 	}
 	impl Update {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `FIELDS`, `FIELD_ID`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELDS`, `FIELD_ID`.
 		pub fn new(
 			iblock_type_id: impl Into<update::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
 			fields: impl Into<update::Fields>,
 			field_id: impl Into<String>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				fields: fields.into(),
 				field_id: field_id.into(),
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Update { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, }
+	);
 	params_impls!(
-		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, req
+		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, opt_text exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, req field "FIELDS" fields, req
 		field "FIELD_ID" field_id, }
 	);
 	/// Types of [`lists.field.add`](struct@Add).
@@ -1510,7 +1514,7 @@ pub mod field {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-type-get.html>
 		///
-		/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FIELD_ID`.
+		/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `FIELD_ID`.
 		///
 		/// Result: `object` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_IBLOCK_NOT_FOUND`, `ACCESS_DENIED` ([`get::Error`]).
 		#[derive(Debug, Clone)]
@@ -1520,37 +1524,37 @@ pub mod field {
 			///
 			/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 			pub iblock_type_id: get::IblockTypeId,
-			/// `IBLOCK_ID`: `integer`, required.
+			/// `IBLOCK_ID`: `integer`, optional.
 			///
 			/// Sent as text (`"5"`), as the docs' examples send it.
-			pub iblock_id: i64,
-			/// `IBLOCK_CODE`: `string`, required.
-			pub iblock_code: String,
+			pub iblock_id: Option<i64>,
+			/// `IBLOCK_CODE`: `string`, optional.
+			pub iblock_code: Option<String>,
 			/// `FIELD_ID`: `integer`, optional.
 			pub field_id: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
 		impl Get {
-			/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-			pub fn new(
-				iblock_type_id: impl Into<get::IblockTypeId>,
-				iblock_id: impl Into<i64>,
-				iblock_code: impl Into<String>,
-			) -> Self {
+			/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+			pub fn new(iblock_type_id: impl Into<get::IblockTypeId>) -> Self {
 				Self {
 					iblock_type_id: iblock_type_id.into(),
-					iblock_id: iblock_id.into(),
-					iblock_code: iblock_code.into(),
+					iblock_id: None,
+					iblock_code: None,
 					field_id: None,
 					extra: Default::default(),
 				}
 			}
 		}
-		setters!(Get { some into field_id field_id "FIELD_ID" : i64, });
+		setters!(
+			Get { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+			iblock_code "IBLOCK_CODE" : String, some into field_id field_id "FIELD_ID" :
+			i64, }
+		);
 		params_impls!(
-			Get { req field "IBLOCK_TYPE_ID" iblock_type_id, text field "IBLOCK_ID"
-			iblock_id, req field "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID"
+			Get { req field "IBLOCK_TYPE_ID" iblock_type_id, opt_text exact "IBLOCK_ID"
+			iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "FIELD_ID"
 			field_id, }
 		);
 		/// Types of [`lists.field.type.get`](struct@Get).
@@ -1989,34 +1993,31 @@ pub mod get {
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get-iblock-type-id.html>
 			///
-			/// Required: `IBLOCK_ID`, `IBLOCK_CODE`. Optional: none.
+			/// Required: none. Optional: `IBLOCK_ID`, `IBLOCK_CODE`.
 			///
 			/// Result: `string` ([`id::Output`]). Errors: none documented ([`id::Error`]).
-			#[derive(Debug, Clone)]
+			#[derive(Debug, Clone, Default)]
 			#[non_exhaustive]
 			pub struct Id {
-				/// `IBLOCK_ID`: `integer`, required.
-				pub iblock_id: i64,
-				/// `IBLOCK_CODE`: `string`, required.
-				pub iblock_code: String,
+				/// `IBLOCK_ID`: `integer`, optional.
+				pub iblock_id: Option<i64>,
+				/// `IBLOCK_CODE`: `string`, optional.
+				pub iblock_code: Option<String>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
 			impl Id {
-				/// The call with its required parameters: `IBLOCK_ID`, `IBLOCK_CODE`.
-				pub fn new(
-					iblock_id: impl Into<i64>,
-					iblock_code: impl Into<String>,
-				) -> Self {
-					Self {
-						iblock_id: iblock_id.into(),
-						iblock_code: iblock_code.into(),
-						extra: Default::default(),
-					}
+				/// The call; every parameter is optional.
+				pub fn new() -> Self {
+					Default::default()
 				}
 			}
+			setters!(
+				Id { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into
+				iblock_code iblock_code "IBLOCK_CODE" : String, }
+			);
 			params_impls!(
-				Id { req field "IBLOCK_ID" iblock_id, req field "IBLOCK_CODE"
+				Id { opt exact "IBLOCK_ID" iblock_id, opt exact "IBLOCK_CODE"
 				iblock_code, }
 			);
 			/// Types of [`lists.get.iblock.type.id`](struct@Id).
@@ -2036,7 +2037,7 @@ pub mod section {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`. Optional: `IBLOCK_SECTION_ID`.
+	/// Required: `IBLOCK_TYPE_ID`, `SECTION_CODE`, `FIELDS`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `IBLOCK_SECTION_ID`.
 	///
 	/// Result: `integer` ([`add::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_ADD_SECTION`, `ACCESS_DENIED` ([`add::Error`]).
 	#[derive(Debug, Clone)]
@@ -2046,10 +2047,10 @@ pub mod section {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: add::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `IBLOCK_SECTION_ID`: `integer`, optional.
 		pub iblock_section_id: Option<i64>,
 		/// `SECTION_CODE`: `string`, required.
@@ -2060,18 +2061,16 @@ pub mod section {
 		pub extra: crate::Extra,
 	}
 	impl Add {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_CODE`, `FIELDS`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `SECTION_CODE`, `FIELDS`.
 		pub fn new(
 			iblock_type_id: impl Into<add::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
 			section_code: impl Into<String>,
 			fields: impl Into<add::Fields>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				iblock_section_id: None,
 				section_code: section_code.into(),
 				fields: fields.into(),
@@ -2080,11 +2079,13 @@ pub mod section {
 		}
 	}
 	setters!(
-		Add { some into iblock_section_id iblock_section_id "IBLOCK_SECTION_ID" : i64, }
+		Add { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into iblock_section_id iblock_section_id
+		"IBLOCK_SECTION_ID" : i64, }
 	);
 	params_impls!(
-		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
-		req field "IBLOCK_CODE" iblock_code, opt exact "IBLOCK_SECTION_ID"
+		Add { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id,
+		opt exact "IBLOCK_CODE" iblock_code, opt exact "IBLOCK_SECTION_ID"
 		iblock_section_id, req field "SECTION_CODE" section_code, req field "FIELDS"
 		fields, }
 	);
@@ -2092,7 +2093,7 @@ pub mod section {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-delete.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
 	///
 	/// Result: `boolean` ([`delete::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_SECTION_NOT_FOUND`, `ERROR_DELETE_SECTION`, `ACCESS_DENIED` ([`delete::Error`]).
 	#[derive(Debug, Clone)]
@@ -2102,46 +2103,45 @@ pub mod section {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: delete::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
-		/// `SECTION_ID`: `integer`, required.
-		pub section_id: i64,
-		/// `SECTION_CODE`: `string`, required.
-		pub section_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
+		/// `SECTION_ID`: `integer`, optional.
+		pub section_id: Option<i64>,
+		/// `SECTION_CODE`: `string`, optional.
+		pub section_code: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Delete {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
-		pub fn new(
-			iblock_type_id: impl Into<delete::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-			section_id: impl Into<i64>,
-			section_code: impl Into<String>,
-		) -> Self {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+		pub fn new(iblock_type_id: impl Into<delete::IblockTypeId>) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
-				section_id: section_id.into(),
-				section_code: section_code.into(),
+				iblock_id: None,
+				iblock_code: None,
+				section_id: None,
+				section_code: None,
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Delete { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into section_id section_id "SECTION_ID"
+		: i64, some into section_code section_code "SECTION_CODE" : String, }
+	);
 	params_impls!(
-		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "SECTION_ID"
-		section_id, req field "SECTION_CODE" section_code, }
+		Delete { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "SECTION_ID"
+		section_id, opt exact "SECTION_CODE" section_code, }
 	);
 	/// `lists.section.get`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`. Optional: `FILTER`, `SELECT`.
+	/// Required: `IBLOCK_TYPE_ID`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `FILTER`, `SELECT`.
 	///
 	/// Result: `object[]` ([`get::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ACCESS_DENIED` ([`get::Error`]).
 	///
@@ -2153,10 +2153,10 @@ pub mod section {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: get::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
 		/// `FILTER`: `object`, optional.
 		pub filter: Option<::serde_json::Value>,
 		/// `SELECT`: `array`, optional.
@@ -2165,16 +2165,12 @@ pub mod section {
 		pub extra: crate::Extra,
 	}
 	impl Get {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`.
-		pub fn new(
-			iblock_type_id: impl Into<get::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-		) -> Self {
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`.
+		pub fn new(iblock_type_id: impl Into<get::IblockTypeId>) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
+				iblock_id: None,
+				iblock_code: None,
 				filter: None,
 				select: None,
 				extra: Default::default(),
@@ -2182,19 +2178,20 @@ pub mod section {
 		}
 	}
 	setters!(
-		Get { some into filter filter "FILTER" : ::serde_json::Value, some into select
-		select "SELECT" : ::serde_json::Value, }
+		Get { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into filter filter "FILTER" :
+		::serde_json::Value, some into select select "SELECT" : ::serde_json::Value, }
 	);
 	params_impls!(
-		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID" iblock_id,
-		req field "IBLOCK_CODE" iblock_code, opt exact "FILTER" filter, opt exact
+		Get { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID" iblock_id,
+		opt exact "IBLOCK_CODE" iblock_code, opt exact "FILTER" filter, opt exact
 		"SELECT" select, }
 	);
 	/// `lists.section.update`: REST 2, scope `lists`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html>
 	///
-	/// Required: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`. Optional: none.
+	/// Required: `IBLOCK_TYPE_ID`, `FIELDS`. Optional: `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`.
 	///
 	/// Result: `boolean` ([`update::Output`]). Errors: `ERROR_REQUIRED_PARAMETERS_MISSING`, `ERROR_SECTION_NOT_FOUND`, `ERROR_UPDATE_SECTION`, `ACCESS_DENIED` ([`update::Error`]).
 	#[derive(Debug, Clone)]
@@ -2204,44 +2201,45 @@ pub mod section {
 		///
 		/// Values: `lists`, `bitrix_processes`, `lists_socnet`.
 		pub iblock_type_id: update::IblockTypeId,
-		/// `IBLOCK_ID`: `integer`, required.
-		pub iblock_id: i64,
-		/// `IBLOCK_CODE`: `string`, required.
-		pub iblock_code: String,
-		/// `SECTION_ID`: `integer`, required.
-		pub section_id: i64,
-		/// `SECTION_CODE`: `string`, required.
-		pub section_code: String,
+		/// `IBLOCK_ID`: `integer`, optional.
+		pub iblock_id: Option<i64>,
+		/// `IBLOCK_CODE`: `string`, optional.
+		pub iblock_code: Option<String>,
+		/// `SECTION_ID`: `integer`, optional.
+		pub section_id: Option<i64>,
+		/// `SECTION_CODE`: `string`, optional.
+		pub section_code: Option<String>,
 		/// `FIELDS`: `object`, required.
 		pub fields: update::Fields,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Update {
-		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `IBLOCK_ID`, `IBLOCK_CODE`, `SECTION_ID`, `SECTION_CODE`, `FIELDS`.
+		/// The call with its required parameters: `IBLOCK_TYPE_ID`, `FIELDS`.
 		pub fn new(
 			iblock_type_id: impl Into<update::IblockTypeId>,
-			iblock_id: impl Into<i64>,
-			iblock_code: impl Into<String>,
-			section_id: impl Into<i64>,
-			section_code: impl Into<String>,
 			fields: impl Into<update::Fields>,
 		) -> Self {
 			Self {
 				iblock_type_id: iblock_type_id.into(),
-				iblock_id: iblock_id.into(),
-				iblock_code: iblock_code.into(),
-				section_id: section_id.into(),
-				section_code: section_code.into(),
+				iblock_id: None,
+				iblock_code: None,
+				section_id: None,
+				section_code: None,
 				fields: fields.into(),
 				extra: Default::default(),
 			}
 		}
 	}
+	setters!(
+		Update { some into iblock_id iblock_id "IBLOCK_ID" : i64, some into iblock_code
+		iblock_code "IBLOCK_CODE" : String, some into section_id section_id "SECTION_ID"
+		: i64, some into section_code section_code "SECTION_CODE" : String, }
+	);
 	params_impls!(
-		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, req field "IBLOCK_ID"
-		iblock_id, req field "IBLOCK_CODE" iblock_code, req field "SECTION_ID"
-		section_id, req field "SECTION_CODE" section_code, req field "FIELDS" fields, }
+		Update { req field "IBLOCK_TYPE_ID" iblock_type_id, opt exact "IBLOCK_ID"
+		iblock_id, opt exact "IBLOCK_CODE" iblock_code, opt exact "SECTION_ID"
+		section_id, opt exact "SECTION_CODE" section_code, req field "FIELDS" fields, }
 	);
 	/// Types of [`lists.section.add`](struct@Add).
 	pub mod add {

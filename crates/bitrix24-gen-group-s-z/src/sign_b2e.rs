@@ -105,16 +105,16 @@ pub mod sign {
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-company-provider-list.html>
 				///
-				/// Required: `companyUuid`, `companyCrmId`. Optional: `language`, `limit`, `offset`.
+				/// Required: none. Optional: `companyUuid`, `companyCrmId`, `language`, `limit`, `offset`.
 				///
 				/// Result: `object[]` ([`list::Output`]). Errors: `ACCESS_DENIED`, `WRONG_AUTH_TYPE`, `510`; 3 errors without a code ([`list::Error`]).
-				#[derive(Debug, Clone)]
+				#[derive(Debug, Clone, Default)]
 				#[non_exhaustive]
 				pub struct List {
-					/// `companyUuid`: `string`, required.
-					pub company_uuid: String,
-					/// `companyCrmId`: `integer`, required.
-					pub company_crm_id: i64,
+					/// `companyUuid`: `string`, optional.
+					pub company_uuid: Option<String>,
+					/// `companyCrmId`: `integer`, optional.
+					pub company_crm_id: Option<i64>,
 					/// `language`: `string`, optional.
 					pub language: Option<String>,
 					/// `limit`: `integer`, optional.
@@ -125,27 +125,19 @@ pub mod sign {
 					pub extra: crate::Extra,
 				}
 				impl List {
-					/// The call with its required parameters: `companyUuid`, `companyCrmId`.
-					pub fn new(
-						company_uuid: impl Into<String>,
-						company_crm_id: impl Into<i64>,
-					) -> Self {
-						Self {
-							company_uuid: company_uuid.into(),
-							company_crm_id: company_crm_id.into(),
-							language: None,
-							limit: None,
-							offset: None,
-							extra: Default::default(),
-						}
+					/// The call; every parameter is optional.
+					pub fn new() -> Self {
+						Default::default()
 					}
 				}
 				setters!(
-					List { some into language language "language" : String, some into
-					limit limit "limit" : i64, some into offset offset "offset" : i64, }
+					List { some into company_uuid company_uuid "companyUuid" : String,
+					some into company_crm_id company_crm_id "companyCrmId" : i64, some
+					into language language "language" : String, some into limit limit
+					"limit" : i64, some into offset offset "offset" : i64, }
 				);
 				params_impls!(
-					List { req field "companyUuid" company_uuid, req field "companyCrmId"
+					List { opt exact "companyUuid" company_uuid, opt exact "companyCrmId"
 					company_crm_id, opt exact "language" language, opt exact "limit"
 					limit, opt exact "offset" offset, }
 				);

@@ -459,7 +459,7 @@ pub mod external_call {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-finish.html>
 	///
-	/// Required: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`. Optional: `DURATION`, `COST`, `COST_CURRENCY`, `STATUS_CODE`, `FAILED_REASON`, `RECORD_URL`, `VOTE`, `ADD_TO_CHAT`.
+	/// Required: `CALL_ID`. Optional: `USER_ID`, `USER_PHONE_INNER`, `DURATION`, `COST`, `COST_CURRENCY`, `STATUS_CODE`, `FAILED_REASON`, `RECORD_URL`, `VOTE`, `ADD_TO_CHAT`.
 	///
 	/// Result: `object` ([`finish::Output`]). Errors: `WRONG_AUTH_TYPE`, `INVALID_ARGUMENT`, `ERROR_CORE` ([`finish::Error`]).
 	#[derive(Debug, Clone)]
@@ -467,10 +467,10 @@ pub mod external_call {
 	pub struct Finish {
 		/// `CALL_ID`: `string`, required.
 		pub call_id: String,
-		/// `USER_ID`: `integer`, required.
-		pub user_id: i64,
-		/// `USER_PHONE_INNER`: `string`, required.
-		pub user_phone_inner: String,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// `USER_PHONE_INNER`: `string`, optional.
+		pub user_phone_inner: Option<String>,
 		/// `DURATION`: `integer`, optional.
 		pub duration: Option<i64>,
 		/// `COST`: `double`, optional.
@@ -497,16 +497,12 @@ pub mod external_call {
 		pub extra: crate::Extra,
 	}
 	impl Finish {
-		/// The call with its required parameters: `CALL_ID`, `USER_ID`, `USER_PHONE_INNER`.
-		pub fn new(
-			call_id: impl Into<String>,
-			user_id: impl Into<i64>,
-			user_phone_inner: impl Into<String>,
-		) -> Self {
+		/// The call with its required parameters: `CALL_ID`.
+		pub fn new(call_id: impl Into<String>) -> Self {
 			Self {
 				call_id: call_id.into(),
-				user_id: user_id.into(),
-				user_phone_inner: user_phone_inner.into(),
+				user_id: None,
+				user_phone_inner: None,
 				duration: None,
 				cost: None,
 				cost_currency: None,
@@ -520,15 +516,17 @@ pub mod external_call {
 		}
 	}
 	setters!(
-		Finish { some into duration duration "DURATION" : i64, some into cost cost "COST"
-		: ::bitrix24_runtime::Decimal, some into cost_currency cost_currency
-		"COST_CURRENCY" : String, some into status_code status_code "STATUS_CODE" :
-		finish::StatusCode, some into failed_reason failed_reason "FAILED_REASON" :
-		String, some into record_url record_url "RECORD_URL" : String, some into vote
-		vote "VOTE" : i64, some into add_to_chat add_to_chat "ADD_TO_CHAT" : i64, }
+		Finish { some into user_id user_id "USER_ID" : i64, some into user_phone_inner
+		user_phone_inner "USER_PHONE_INNER" : String, some into duration duration
+		"DURATION" : i64, some into cost cost "COST" : ::bitrix24_runtime::Decimal, some
+		into cost_currency cost_currency "COST_CURRENCY" : String, some into status_code
+		status_code "STATUS_CODE" : finish::StatusCode, some into failed_reason
+		failed_reason "FAILED_REASON" : String, some into record_url record_url
+		"RECORD_URL" : String, some into vote vote "VOTE" : i64, some into add_to_chat
+		add_to_chat "ADD_TO_CHAT" : i64, }
 	);
 	params_impls!(
-		Finish { req field "CALL_ID" call_id, req field "USER_ID" user_id, req field
+		Finish { req field "CALL_ID" call_id, opt exact "USER_ID" user_id, opt exact
 		"USER_PHONE_INNER" user_phone_inner, opt exact "DURATION" duration, opt exact
 		"COST" cost, opt exact "COST_CURRENCY" cost_currency, opt exact "STATUS_CODE"
 		status_code, opt exact "FAILED_REASON" failed_reason, opt exact "RECORD_URL"
@@ -567,16 +565,16 @@ pub mod external_call {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html>
 	///
-	/// Required: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`. Optional: `CALL_START_DATE`, `CRM_CREATE`, `CRM_SOURCE`, `CRM_ENTITY_TYPE`, `CRM_ENTITY_ID`, `SHOW`, `ADD_TO_CHAT`, `CALL_LIST_ID`, `LINE_NUMBER`, `EXTERNAL_CALL_ID`.
+	/// Required: `PHONE_NUMBER`, `TYPE`. Optional: `USER_ID`, `USER_PHONE_INNER`, `CALL_START_DATE`, `CRM_CREATE`, `CRM_SOURCE`, `CRM_ENTITY_TYPE`, `CRM_ENTITY_ID`, `SHOW`, `ADD_TO_CHAT`, `CALL_LIST_ID`, `LINE_NUMBER`, `EXTERNAL_CALL_ID`.
 	///
 	/// Result: `object` ([`register::Output`]). Errors: `WRONG_AUTH_TYPE`, `ERROR_CORE` ([`register::Error`]).
 	#[derive(Debug, Clone)]
 	#[non_exhaustive]
 	pub struct Register {
-		/// `USER_ID`: `integer`, required.
-		pub user_id: i64,
-		/// `USER_PHONE_INNER`: `string`, required.
-		pub user_phone_inner: String,
+		/// `USER_ID`: `integer`, optional.
+		pub user_id: Option<i64>,
+		/// `USER_PHONE_INNER`: `string`, optional.
+		pub user_phone_inner: Option<String>,
 		/// `PHONE_NUMBER`: `string`, required.
 		pub phone_number: String,
 		/// `TYPE`: `integer`, required.
@@ -615,16 +613,11 @@ pub mod external_call {
 		pub extra: crate::Extra,
 	}
 	impl Register {
-		/// The call with its required parameters: `USER_ID`, `USER_PHONE_INNER`, `PHONE_NUMBER`, `TYPE`.
-		pub fn new(
-			user_id: impl Into<i64>,
-			user_phone_inner: impl Into<String>,
-			phone_number: impl Into<String>,
-			type_: impl Into<i64>,
-		) -> Self {
+		/// The call with its required parameters: `PHONE_NUMBER`, `TYPE`.
+		pub fn new(phone_number: impl Into<String>, type_: impl Into<i64>) -> Self {
 			Self {
-				user_id: user_id.into(),
-				user_phone_inner: user_phone_inner.into(),
+				user_id: None,
+				user_phone_inner: None,
 				phone_number: phone_number.into(),
 				type_: type_.into(),
 				call_start_date: None,
@@ -642,17 +635,19 @@ pub mod external_call {
 		}
 	}
 	setters!(
-		Register { some into call_start_date call_start_date "CALL_START_DATE" : String,
-		some into crm_create crm_create "CRM_CREATE" : i64, some into crm_source
-		crm_source "CRM_SOURCE" : String, some into crm_entity_type crm_entity_type
-		"CRM_ENTITY_TYPE" : register::CrmEntityType, some into crm_entity_id
-		crm_entity_id "CRM_ENTITY_ID" : i64, some into show show "SHOW" : i64, some into
-		add_to_chat add_to_chat "ADD_TO_CHAT" : i64, some into call_list_id call_list_id
-		"CALL_LIST_ID" : i64, some into line_number line_number "LINE_NUMBER" : String,
-		some into external_call_id external_call_id "EXTERNAL_CALL_ID" : String, }
+		Register { some into user_id user_id "USER_ID" : i64, some into user_phone_inner
+		user_phone_inner "USER_PHONE_INNER" : String, some into call_start_date
+		call_start_date "CALL_START_DATE" : String, some into crm_create crm_create
+		"CRM_CREATE" : i64, some into crm_source crm_source "CRM_SOURCE" : String, some
+		into crm_entity_type crm_entity_type "CRM_ENTITY_TYPE" : register::CrmEntityType,
+		some into crm_entity_id crm_entity_id "CRM_ENTITY_ID" : i64, some into show show
+		"SHOW" : i64, some into add_to_chat add_to_chat "ADD_TO_CHAT" : i64, some into
+		call_list_id call_list_id "CALL_LIST_ID" : i64, some into line_number line_number
+		"LINE_NUMBER" : String, some into external_call_id external_call_id
+		"EXTERNAL_CALL_ID" : String, }
 	);
 	params_impls!(
-		Register { req field "USER_ID" user_id, req field "USER_PHONE_INNER"
+		Register { opt exact "USER_ID" user_id, opt exact "USER_PHONE_INNER"
 		user_phone_inner, req field "PHONE_NUMBER" phone_number, req field "TYPE" type_,
 		opt exact "CALL_START_DATE" call_start_date, opt exact "CRM_CREATE" crm_create,
 		opt exact "CRM_SOURCE" crm_source, opt exact "CRM_ENTITY_TYPE" crm_entity_type,

@@ -2633,12 +2633,18 @@ pub mod delivery {
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html>
 		///
-		/// No parameters.
+		/// Required: none. Optional: `SELECT`, `FILTER`, `ORDER`.
 		///
 		/// Result: `sale_delivery_handler[]` ([`list::Output`]). Errors: `ACCESS_DENIED` ([`list::Error`]).
 		#[derive(Debug, Clone, Default)]
 		#[non_exhaustive]
 		pub struct List {
+			/// `SELECT`: `string[]`, optional.
+			pub select: Option<Vec<String>>,
+			/// `FILTER`: `object`, optional.
+			pub filter: Option<::serde_json::Value>,
+			/// `ORDER`: `object`, optional.
+			pub order: Option<::serde_json::Value>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -2648,7 +2654,15 @@ pub mod delivery {
 				Default::default()
 			}
 		}
-		params_impls!(List {});
+		setters!(
+			List { some iter select select "SELECT" : String, some into filter filter
+			"FILTER" : ::serde_json::Value, some into order order "ORDER" :
+			::serde_json::Value, }
+		);
+		params_impls!(
+			List { opt exact "SELECT" select, opt exact "FILTER" filter, opt exact
+			"ORDER" order, }
+		);
 		/// `sale.delivery.handler.update`: REST 2, scope `sale`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html>
@@ -10884,12 +10898,14 @@ pub mod shipmentitem {
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-get-fields.html>
 	///
-	/// No parameters.
+	/// Required: none. Optional: `id`.
 	///
 	/// Result: `object` ([`getfields::Output`]). Errors: `200040300010`, `0` ([`getfields::Error`]).
 	#[derive(Debug, Clone, Default)]
 	#[non_exhaustive]
 	pub struct Getfields {
+		/// `id`: `integer`, optional.
+		pub id: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
@@ -10899,7 +10915,8 @@ pub mod shipmentitem {
 			Default::default()
 		}
 	}
-	params_impls!(Getfields {});
+	setters!(Getfields { some into id id "id" : i64, });
+	params_impls!(Getfields { opt exact "id" id, });
 	/// `sale.shipmentitem.list`: REST 2, scope `sale`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment-item/sale-shipment-item-list.html>

@@ -769,7 +769,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::booking::v1::waitlist::List>,
 		input: resend_params::<bitrix24::booking::v1::waitlist::List>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "booking.v1.waitlist.update",
@@ -877,7 +877,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::calendar::resource::booking::List>,
 		input: resend_params::<bitrix24::calendar::resource::booking::List>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "calendar.resource.delete",
@@ -5693,7 +5693,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::crm::requisite::userfield::List>,
 		input: resend_params::<bitrix24::crm::requisite::userfield::List>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "crm.requisite.userfield.update",
@@ -10045,7 +10045,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::Delete>,
 		input: resend_params::<bitrix24::lists::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.element.add",
@@ -10063,7 +10063,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::element::Delete>,
 		input: resend_params::<bitrix24::lists::element::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.element.get",
@@ -10072,7 +10072,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::element::Get>,
 		input: resend_params::<bitrix24::lists::element::Get>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.element.get.file.url",
@@ -10081,7 +10081,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::element::get::file::Url>,
 		input: resend_params::<bitrix24::lists::element::get::file::Url>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.element.update",
@@ -10108,7 +10108,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::field::Delete>,
 		input: resend_params::<bitrix24::lists::field::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.field.get",
@@ -10117,7 +10117,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::field::Get>,
 		input: resend_params::<bitrix24::lists::field::Get>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.field.type.get",
@@ -10126,7 +10126,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::field::type_::Get>,
 		input: resend_params::<bitrix24::lists::field::type_::Get>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.field.update",
@@ -10153,7 +10153,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::get::iblock::type_::Id>,
 		input: resend_params::<bitrix24::lists::get::iblock::type_::Id>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.section.add",
@@ -10171,7 +10171,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::section::Delete>,
 		input: resend_params::<bitrix24::lists::section::Delete>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.section.get",
@@ -10180,7 +10180,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::lists::section::Get>,
 		input: resend_params::<bitrix24::lists::section::Get>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "lists.section.update",
@@ -12668,7 +12668,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::sign_b2e::sign::b2e::company::provider::List>,
 		input: resend_params::<bitrix24::sign_b2e::sign::b2e::company::provider::List>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "sign.b2e.document.get",
@@ -14408,7 +14408,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::telephony::external_call::Finish>,
 		input: resend_params::<bitrix24::telephony::external_call::Finish>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "telephony.externalCall.hide",
@@ -14426,7 +14426,7 @@ const METHODS: &[Row] = &[
 		output: decode_output::<bitrix24::telephony::external_call::Register>,
 		input: resend_params::<bitrix24::telephony::external_call::Register>,
 		result_defect: false,
-		params_defect: true,
+		params_defect: false,
 	},
 	Row {
 		method: "telephony.externalCall.searchCrmEntities",
