@@ -122,6 +122,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("placeholder_values", "placeholder-values.html"),
     ("example_repaired", "example-repaired.html"),
     ("fields_no_example", "fields-no-example.html"),
+    ("result_key_from_example", "result-key-from-example.html"),
     ("params_from_request", "params-from-request.html"),
     ("params_one_of_filter", "params-one-of-filter.html"),
     ("params_method_header", "params-method-header.html"),
@@ -181,6 +182,7 @@ snapshot_tests! {
     placeholder_values => "placeholder-values.html",
     example_repaired => "example-repaired.html",
     fields_no_example => "fields-no-example.html",
+    result_key_from_example => "result-key-from-example.html",
     params_from_request => "params-from-request.html",
     params_one_of_filter => "params-one-of-filter.html",
     params_method_header => "params-method-header.html",
@@ -1264,5 +1266,24 @@ fn a_list_takes_the_entity_its_get_documents() {
         things,
         DiagnosticKind::ResultFromExample,
         "result.fields"
+    ));
+}
+
+#[test]
+fn a_lone_result_key_is_spelled_as_the_example_spells_it() {
+    let html = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pages/result-key-from-example.html"),
+    )
+    .expect("fixture");
+    let spec = extract::extract("api-reference/sale/result-key-from-example.html", &html)
+        .spec
+        .expect("a method page");
+    let result = spec.result.as_ref().expect("result");
+    assert_eq!(names(&result.fields), ["parcel"]);
+    assert!(has_diag(
+        &spec,
+        DiagnosticKind::KeyFromExample,
+        "result.item"
     ));
 }

@@ -1406,6 +1406,41 @@ impl<'a> Context<'a> {
         None
     }
 
+    /// The one key a result object holds, spelled otherwise by the table
+    /// (`property`) than by the example (`shipment`): the key a response
+    /// really has is the example's, the type the table's. Only where each
+    /// side has exactly one key and the example's value is an object (or a
+    /// list of objects) the table's field can hold; the spec says
+    /// `key_from_example` with both names.
+    fn wrapper_key_from_example(&mut self, result: &mut Field, example: &Value) {
+        let Some(map) = example.as_object() else {
+            return;
+        };
+        let entries: Vec<(&String, &Value)> = map.iter().collect();
+        let ([field], [(key, value)]) = (result.fields.as_mut_slice(), entries.as_slice()) else {
+            return;
+        };
+        let objects = match value {
+            Value::Object(o) => !o.is_empty(),
+            Value::Array(items) => items.iter().any(Value::is_object),
+            _ => false,
+        };
+        if field.pattern.is_some()
+            || field.name == **key
+            || !objects
+            || !admits_fields(&field.ty)
+            || crate::spec::naming::is_placeholder_key(key)
+        {
+            return;
+        }
+        self.diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::KeyFromExample,
+            at: format!("result.{}", field.name),
+            detail: (*key).clone(),
+        });
+        field.name = (*key).clone();
+    }
+
     /// The parameter tables under the returned-data heading after the first
     /// (the response's own), as one list of fields: on a `*.fields` page,
     /// the entity's fields.
@@ -1480,6 +1515,7 @@ impl<'a> Context<'a> {
                     }
                 }
                 if let Some(v) = &example_result {
+                    self.wrapper_key_from_example(&mut result, v);
                     super::meaning::reshape(&mut result, v, "result", &mut self.diagnostics);
                 }
                 return (Some(result), paged);
@@ -1495,6 +1531,7 @@ impl<'a> Context<'a> {
                     ..Field::new("result".to_string(), Type::Object)
                 };
                 if let Some(v) = &example_result {
+                    self.wrapper_key_from_example(&mut result, v);
                     super::meaning::reshape(&mut result, v, "result", &mut self.diagnostics);
                 }
                 return (Some(result), paged);

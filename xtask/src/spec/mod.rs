@@ -273,6 +273,10 @@ pub enum DiagnosticKind {
     /// entity table types, which the table does not list: not added as
     /// fields (they decode into `extra`), named here.
     ExampleKeysOutsideTable,
+    /// A result's one key, which the table and the example spell
+    /// differently: the example's spelling is kept (the detail), the
+    /// table's type.
+    KeyFromExample,
     /// A `*.fields` result: a map from field name to a descriptor (or a
     /// title) whose keys are read off the example; where the page's table
     /// lists the entity's own fields, they became the entity named in
@@ -312,6 +316,7 @@ impl DiagnosticKind {
             Self::FieldsFromExample => "fields_from_example",
             Self::EntityFromNamespace => "entity_from_namespace",
             Self::ExampleKeysOutsideTable => "example_keys_outside_table",
+            Self::KeyFromExample => "key_from_example",
             Self::DescriptorMap => "descriptor_map",
             Self::HeaderlessTable => "headerless_table",
             Self::ExampleContradicts => "example_contradicts",
