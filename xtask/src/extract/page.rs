@@ -751,6 +751,28 @@ fn entity_anchor_link(
         })
 }
 
+/// The fields of the parameter table under heading block `heading`, if it
+/// has one with any rows.
+fn entity_table(cx: &mut Context<'_>, heading: usize, at: &str) -> Option<Vec<Field>> {
+    let (tidx, rows) = cx.anchor_table(heading)?;
+    if !matches!(classify(rows), TableKind::Params { .. }) {
+        return None;
+    }
+    let mut visited = vec![tidx];
+    let mut fields = cx.param_rows(rows, at, &mut visited);
+    super::meaning::refine(&mut fields, None);
+    (!fields.is_empty()).then_some(fields)
+}
+
+/// A page's folder below `api-reference/`, dotted (`crm.requisites.universal`).
+fn folder_of(rel_path: &str) -> String {
+    rel_path
+        .trim_start_matches("api-reference/")
+        .rsplit_once('/')
+        .map_or("", |(d, _)| d)
+        .replace('/', ".")
+}
+
 /// The entities a page documents: on a `data-types` page every heading
 /// named like a type (`sale_basket_item`) over a parameter table; on a
 /// fields page that is not a method page (`tasks/fields.html`) its first
@@ -779,26 +801,13 @@ pub fn entities(rel_path: &str, raw: &RawPage) -> Vec<Entity> {
             }
             let type_like = name.contains('_');
             let anchor = anchor_of.iter().find(|(h, _)| *h == i).map(|(_, a)| *a);
-            let Some((tidx, rows)) = cx.anchor_table(i) else {
+            let Some(fields) = entity_table(&mut cx, i, name) else {
                 continue;
             };
-            if !matches!(classify(rows), TableKind::Params { .. }) {
-                continue;
-            }
-            let mut visited = vec![tidx];
-            let mut fields = cx.param_rows(rows, name, &mut visited);
-            super::meaning::refine(&mut fields, None);
-            if fields.is_empty() {
-                continue;
-            }
             if let Some(anchor) = anchor.filter(|_| !type_like) {
                 // Reached by its anchor: named by the folder of the page
                 // (`crm/data-types.html#type` → `crm.type`).
-                let folder = rel_path
-                    .trim_start_matches("api-reference/")
-                    .rsplit_once('/')
-                    .map_or("", |(d, _)| d)
-                    .replace('/', ".");
+                let folder = folder_of(rel_path);
                 out.push(Entity {
                     name: if folder.is_empty() {
                         name.to_string()
@@ -822,22 +831,9 @@ pub fn entities(rel_path: &str, raw: &RawPage) -> Vec<Entity> {
         // pages that link to one (`./index.md#fields`).
         let mut anchored: Vec<(&str, usize)> = cx.anchors.iter().map(|(a, i)| (*a, *i)).collect();
         anchored.sort();
-        let folder = rel_path
-            .trim_start_matches("api-reference/")
-            .rsplit_once('/')
-            .map_or("", |(d, _)| d)
-            .replace('/', ".");
+        let folder = folder_of(rel_path);
         for (anchor, heading) in anchored {
-            let Some((tidx, rows)) = cx.anchor_table(heading) else {
-                continue;
-            };
-            if !matches!(classify(rows), TableKind::Params { .. }) {
-                continue;
-            }
-            let mut visited = vec![tidx];
-            let mut fields = cx.param_rows(rows, anchor, &mut visited);
-            super::meaning::refine(&mut fields, None);
-            if !fields.is_empty() {
+            if let Some(fields) = entity_table(&mut cx, heading, anchor) {
                 out.push(Entity {
                     name: format!("{folder}.{}", anchor.replace('-', "_")),
                     page: format!("{rel_path}#{anchor}"),
