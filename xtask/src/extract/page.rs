@@ -959,7 +959,7 @@ impl<'a> Context<'a> {
             let (mut values, foreign) = desc.map(|d| allowed_values(d, &name)).unwrap_or_default();
             if values.is_empty() && foreign.is_empty() {
                 if let Some(d) = desc {
-                    match code_list(d, &name, &parsed.ty, self.field_names()) {
+                    match code_list(d, &name, &parsed.ty, || self.field_names()) {
                         CodeList::Values(listed) => values = listed,
                         CodeList::Skipped(why, codes) => self.diag(
                             DiagnosticKind::ProseValuesSkipped,
@@ -1580,7 +1580,12 @@ fn is_template_of(c: &str, codes: &[String]) -> bool {
 /// another field of the page in code (values keyed by that field), or when
 /// the description has several such lists. Fields that cannot hold one
 /// value of a list (objects, arrays) are not considered.
-fn code_list(cell: &Cell, own: &str, ty: &Type, names: &BTreeSet<String>) -> CodeList {
+fn code_list<'n>(
+    cell: &Cell,
+    own: &str,
+    ty: &Type,
+    names: impl FnOnce() -> &'n BTreeSet<String>,
+) -> CodeList {
     if !takes_listed_values(ty) {
         return CodeList::None;
     }
@@ -1624,6 +1629,8 @@ fn code_list(cell: &Cell, own: &str, ty: &Type, names: &BTreeSet<String>) -> Cod
     if codes.iter().any(|c| is_placeholder_code(c)) {
         return CodeList::Skipped("placeholders", codes);
     }
+    // The page's field names, only for a list that got this far.
+    let names = names();
     if codes.iter().any(|c| c != own && names.contains(c)) {
         return CodeList::Skipped("names of the page's fields", codes);
     }

@@ -269,7 +269,8 @@ pub fn is_response_heading(t: &str) -> bool {
 /// Why a line introducing a list of codes says the codes are not the
 /// field's closed set of values (lowercased `t`): they show the shapes of a
 /// format or a file name ("in the format:", "Possible extensions:", "в
-/// формате:"), are examples ("for example", "e.g.", "например"), or name
+/// формате:"), are examples ("for example", "e.g.", "Typical values:",
+/// "например"), or name
 /// fields or keys ("serialized array with keys:", "Available fields:",
 /// "Доступные поля:", "набор полей", "структуру:"). Words count from their
 /// start only ("transformation" is no "format").
@@ -277,7 +278,17 @@ pub fn list_lead_not_values(t: &str) -> Option<&'static str> {
     if any_word(t, &["format", "формат", "extensions", "расширения:"]) {
         Some("format")
     } else if any_in(t, &["e.g.", "for instance", "such as"])
-        || any_word(t, &["example", "например", "пример", "к примеру"])
+        || any_word(
+            t,
+            &[
+                "example",
+                "typical",
+                "например",
+                "пример",
+                "к примеру",
+                "типичн",
+            ],
+        )
     {
         Some("examples")
     } else if any_word(
