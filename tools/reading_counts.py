@@ -40,6 +40,8 @@ English docs (/tmp/base-bitrix24-docs with ../shared/bitrix24-docs).
    "`X` - text" items, "`A`/`B`", both `Y` and `N`, or both `1` and `0`
    (not only `true`/`false`, no code with `< > { } *`) [367].
 7. example_contradicts: diagnostics (not specs) of that kind [226].
+   prose_values_skipped: code lists in a description that the reader saw
+   but did not read as the field's values (diagnostics of that kind).
 8. fields_methods: methods whose last name segment is `fields`/`getfields`
    (any case) [113]. fields_methods_without_descriptor_map: those whose
    result is not a map of descriptors: neither the result nor its only
@@ -366,7 +368,9 @@ def count_diagnostics(specs, pages):
     """Pages with an invalid example (specs), and contradicting examples (diagnostics)."""
     return {"invalid_example_json": [i for i, s in specs if diagnostics(s, "invalid_example_json")],
             "example_contradicts": [f"{i} {d.get('at', '')}" for i, s in specs
-                                    for d in diagnostics(s, "example_contradicts")]}
+                                    for d in diagnostics(s, "example_contradicts")],
+            "prose_values_skipped": [f"{i} {d.get('at', '')}" for i, s in specs
+                                     for d in diagnostics(s, "prose_values_skipped")]}
 
 
 def is_descriptor_map(result):

@@ -126,6 +126,7 @@ const METHOD_PAGES: &[(&str, &str)] = &[
     ("params_from_request", "params-from-request.html"),
     ("params_one_of_filter", "params-one-of-filter.html"),
     ("params_method_header", "params-method-header.html"),
+    ("prose_values", "prose-values.html"),
 ];
 
 /// Pages that are not REST method pages, or not pages at all.
@@ -186,6 +187,7 @@ snapshot_tests! {
     params_from_request => "params-from-request.html",
     params_one_of_filter => "params-one-of-filter.html",
     params_method_header => "params-method-header.html",
+    prose_values => "prose-values.html",
 }
 
 #[test]
@@ -327,6 +329,45 @@ fn values_for_a_placeholder_are_not_the_fields_values() {
     ));
     // Values "for" the field itself are its own, the subject not among them.
     assert_eq!(param(&s, "kind").values, ["big", "small"]);
+}
+
+/// The skip diagnostic at `params.<name>`, its reason (before the colon).
+fn prose_skip<'a>(spec: &'a MethodSpec, name: &str) -> Option<&'a str> {
+    spec.diagnostics
+        .iter()
+        .find(|d| d.kind == DiagnosticKind::ProseValuesSkipped && d.at == format!("params.{name}"))
+        .and_then(|d| d.detail.split(':').next())
+}
+
+#[test]
+fn codes_listed_one_per_line_are_the_fields_values() {
+    let s = spec("prose-values.html");
+    // Items or `<br>` lines, each a code alone or a code, a dash, its meaning.
+    assert_eq!(param(&s, "kind").values, ["O", "D"]);
+    assert_eq!(param(&s, "level").values, ["3", "4"]);
+    assert_eq!(param(&s, "unit").values, ["day", "week"]);
+    let flag = param(&s, "flag");
+    assert_eq!(flag.values, ["Y", "N"]);
+    assert_eq!(flag.ty, scalar(Scalar::Boolean));
+    for name in ["kind", "level", "unit", "flag"] {
+        assert_eq!(prose_skip(&s, name), None, "{name}");
+    }
+    // Lists seen but not read, each with its reason.
+    let skipped = [
+        ("target", "format"),
+        ("label", "template parts"),
+        ("since", "not of the field's type"),
+        ("copy", "names of the page's fields"),
+        ("style", "examples"),
+        ("shape", "several lists"),
+    ];
+    for (name, why) in skipped {
+        assert!(param(&s, name).values.is_empty(), "{name}");
+        assert_eq!(prose_skip(&s, name), Some(why), "{name}");
+    }
+    // An object's list names its keys: neither values nor a diagnostic.
+    assert!(param(&s, "extra").values.is_empty());
+    assert_eq!(prose_skip(&s, "extra"), None);
 }
 
 #[test]

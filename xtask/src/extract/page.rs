@@ -1043,6 +1043,9 @@ pub(super) struct Context<'a> {
     /// Every example response of that section, in page order (the first is
     /// `example`).
     examples: Vec<Value>,
+    /// The names of the fields the page's parameter tables document, once
+    /// asked for.
+    field_names: std::cell::OnceCell<BTreeSet<String>>,
 }
 
 impl<'a> Context<'a> {
@@ -1062,7 +1065,29 @@ impl<'a> Context<'a> {
             diagnostics: Vec::new(),
             example: None,
             examples: Vec::new(),
+            field_names: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The names of the fields every parameter-style table of the page
+    /// documents.
+    fn field_names(&self) -> &BTreeSet<String> {
+        let raw = self.raw;
+        self.field_names.get_or_init(|| {
+            let mut out = BTreeSet::new();
+            for b in &raw.blocks {
+                let Block::Table(rows) = b else { continue };
+                let TableKind::Params { skip, .. } = classify(rows) else {
+                    continue;
+                };
+                for row in rows.iter().skip(skip) {
+                    if let Some((name, _, _)) = row.first().and_then(name_and_mark) {
+                        out.insert(name);
+                    }
+                }
+            }
+            out
+        })
     }
 
     pub(super) fn diag(
@@ -1271,6 +1296,19 @@ impl<'a> Context<'a> {
             }
             let desc = if row.len() > 1 { row.last() } else { None };
             let (mut values, foreign) = desc.map(|d| allowed_values(d, &name)).unwrap_or_default();
+            if values.is_empty() && foreign.is_empty() {
+                if let Some(d) = desc {
+                    match code_list(d, &name, &parsed.ty, || self.field_names()) {
+                        CodeList::Values(listed) => values = listed,
+                        CodeList::Skipped(why, codes) => self.diag(
+                            DiagnosticKind::ProseValuesSkipped,
+                            &path,
+                            format!("{why}: {}", codes.join(", ")),
+                        ),
+                        CodeList::None => values = prose_pair(d),
+                    }
+                }
+            }
             for (subject, listed) in foreign {
                 // Directions listed for the value placeholder of a map
                 // (`order_N`) are the values of the map's values; the
@@ -1840,10 +1878,157 @@ fn allowed_values(cell: &Cell, own: &str) -> (Vec<String>, Vec<(String, Vec<Stri
             }
         }
     }
-    if out.is_empty() && foreign.is_empty() {
-        out = prose_pair(cell);
-    }
     (out, foreign)
+}
+
+/// What a description's list of codes, one per line, says of a field.
+#[derive(Debug, PartialEq)]
+enum CodeList {
+    /// The description has no such list.
+    None,
+    /// The field's values.
+    Values(Vec<String>),
+    /// A list seen but not read as values: why, and its codes.
+    Skipped(&'static str, Vec<String>),
+}
+
+/// The code a line of a code list gives: the line starts with a code span
+/// and the rest is empty or an explanation after a dash or colon ("`O` —
+/// order status", "`day`").
+fn list_item_code(line: &Line) -> Option<&str> {
+    let code = line.leading_code.as_deref()?;
+    let rest = line
+        .text
+        .trim_start()
+        .strip_prefix(code.trim())?
+        .trim_start();
+    (rest.is_empty() || rest.starts_with(['—', '–', '-', ':'])).then_some(code.trim())
+}
+
+/// A code that stands for a shape rather than one value (`chatXXX`,
+/// `<id>`, `UF_*`, `PROPERTY_N`, `a = b`, `...`).
+fn is_placeholder_code(c: &str) -> bool {
+    c.contains(['<', '>', '{', '}', '[', ']', '*', '=', '…'])
+        || c.contains("...")
+        || (c.len() > 3 && c.ends_with("_N"))
+        || c.contains("XXX")
+        || c.contains("xxx")
+        || c.chars().any(char::is_whitespace)
+}
+
+/// Whether a listed code can be a value of a field of this type.
+fn fits(ty: &Type, v: &str) -> bool {
+    use crate::spec::types::Scalar;
+    let v = v.trim_matches(['"', '\'']);
+    let scalar = |s: Scalar| match s {
+        Scalar::Integer | Scalar::Timestamp => v.parse::<i64>().is_ok(),
+        Scalar::Double => v.parse::<f64>().is_ok(),
+        Scalar::Boolean => matches!(v, "Y" | "N" | "true" | "false" | "1" | "0"),
+        Scalar::String | Scalar::Text | Scalar::Char | Scalar::Enum => true,
+        Scalar::Date | Scalar::Datetime | Scalar::File | Scalar::Callable => false,
+    };
+    match ty {
+        Type::Scalar(s) => scalar(*s),
+        Type::Ref(r) => r.scalar().is_none_or(scalar),
+        Type::Union(ts) => ts.iter().any(|t| fits(t, v)),
+        Type::Any => true,
+        Type::Null | Type::Object | Type::Array(_) => false,
+    }
+}
+
+/// A type whose values a description may list: a scalar, a reference, or
+/// a union of those (and null). An `any` field is left alone: its lists
+/// are mostly the keys of an object.
+fn takes_listed_values(ty: &Type) -> bool {
+    match ty {
+        Type::Scalar(_) | Type::Ref(_) => true,
+        Type::Union(ts) => ts
+            .iter()
+            .all(|t| matches!(t, Type::Null) || takes_listed_values(t)),
+        Type::Any | Type::Null | Type::Object | Type::Array(_) => false,
+    }
+}
+
+/// A code before a list that is a template the listed codes are parts of
+/// (`{entityTypeName} #{id}`, `#LAST_NAME# #NAME#`): a placeholder in
+/// braces or angle brackets, or words of which one is a listed code.
+fn is_template_of(c: &str, codes: &[String]) -> bool {
+    let parts: Vec<&str> = c.split_whitespace().collect();
+    c.contains(['{', '<']) || parts.len() >= 2 && parts.iter().any(|p| codes.iter().any(|x| x == p))
+}
+
+/// The values a description lists without a "possible values" marker: one
+/// run of two or more lines (list items or lines split at `<br>`), each a
+/// code span alone or followed by a dash and its meaning ("Status type:" /
+/// "`O` — order status" / "`D` — delivery status"). The list is not read
+/// (and says so) when the line before it introduces a format or examples,
+/// when a code is a placeholder (`chatXXX`, `<id>`), names a field
+/// documented on the page (`own` aside, a list of fields), or does not fit
+/// the field's type (`asc` for a date), when the line before it names
+/// another field of the page in code (values keyed by that field), or when
+/// the description has several such lists. Fields that cannot hold one
+/// value of a list (objects, arrays) are not considered.
+fn code_list<'n>(
+    cell: &Cell,
+    own: &str,
+    ty: &Type,
+    names: impl FnOnce() -> &'n BTreeSet<String>,
+) -> CodeList {
+    if !takes_listed_values(ty) {
+        return CodeList::None;
+    }
+    let lines = &cell.lines;
+    // (the first line of a run, its codes)
+    let mut runs: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = i;
+        let mut codes: Vec<String> = Vec::new();
+        while let Some(c) = lines.get(i).and_then(list_item_code) {
+            if !codes.iter().any(|x| x == c) {
+                codes.push(c.to_string());
+            }
+            i += 1;
+        }
+        if i - start >= 2 {
+            runs.push((start, codes));
+        }
+        i = i.max(start + 1);
+    }
+    let Some((start, codes)) = runs.pop() else {
+        return CodeList::None;
+    };
+    if !runs.is_empty() {
+        let mut all: Vec<String> = runs.into_iter().flat_map(|(_, c)| c).collect();
+        all.extend(codes);
+        return CodeList::Skipped("several lists", all);
+    }
+    let lead = start.checked_sub(1).map(|j| &lines[j]);
+    if let Some(why) = lead.and_then(|l| vocab::list_lead_not_values(&lower(&l.text))) {
+        return CodeList::Skipped(why, codes);
+    }
+    if lines[..start]
+        .iter()
+        .flat_map(|l| &l.codes)
+        .any(|c| is_template_of(c, &codes))
+    {
+        return CodeList::Skipped("template parts", codes);
+    }
+    if codes.iter().any(|c| is_placeholder_code(c)) {
+        return CodeList::Skipped("placeholders", codes);
+    }
+    // The page's field names, only for a list that got this far.
+    let names = names();
+    if codes.iter().any(|c| c != own && names.contains(c)) {
+        return CodeList::Skipped("names of the page's fields", codes);
+    }
+    if lead.is_some_and(|l| l.codes.iter().any(|c| c != own && names.contains(c.trim()))) {
+        return CodeList::Skipped("values keyed by another field", codes);
+    }
+    if !codes.iter().all(|c| fits(ty, c)) {
+        return CodeList::Skipped("not of the field's type", codes);
+    }
+    CodeList::Values(codes)
 }
 
 /// The code span a values marker is "for" (`for `field_N``, `для

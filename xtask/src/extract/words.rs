@@ -277,6 +277,54 @@ pub fn is_response_heading(t: &str) -> bool {
         && !mentions_error(t)
 }
 
+/// Why a line introducing a list of codes says the codes are not the
+/// field's closed set of values (lowercased `t`): they show the shapes of a
+/// format or a file name ("in the format:", "Possible extensions:", "в
+/// формате:"), are examples ("for example", "e.g.", "Typical values:",
+/// "например"), or name
+/// fields or keys ("serialized array with keys:", "Available fields:",
+/// "Доступные поля:", "набор полей", "структуру:"). Words count from their
+/// start only ("transformation" is no "format").
+pub fn list_lead_not_values(t: &str) -> Option<&'static str> {
+    if any_word(t, &["format", "формат", "extensions", "расширения:"]) {
+        Some("format")
+    } else if any_in(t, &["e.g.", "for instance", "such as"])
+        || any_word(
+            t,
+            &[
+                "example",
+                "typical",
+                "например",
+                "пример",
+                "к примеру",
+                "типичн",
+            ],
+        )
+    {
+        Some("examples")
+    } else if any_word(
+        t,
+        &["fields", "keys", "structure", "полей", "ключ", "структур"],
+    ) || any_in(t, &["содержать поля", "доступные поля", "поля адреса:"])
+    {
+        Some("field names")
+    } else {
+        None
+    }
+}
+
+/// Some word of `words` occurs in `t` at the start of a word.
+fn any_word(t: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        t.match_indices(w).any(|(i, _)| {
+            t[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric())
+        })
+    })
+}
+
 /// Where a description lists the allowed values ("Possible values:",
 /// "Возможные значения:"): the byte offset just after the marker in `t`.
 pub fn values_marker_end(t: &str) -> Option<usize> {
@@ -517,6 +565,22 @@ mod tests {
         )));
         assert!(says_no_params(&lower("Без параметров.")));
         assert_eq!(values_marker_end("возможные значения:"), Some(35));
+        assert_eq!(
+            list_lead_not_values("chat id in the format:"),
+            Some("format")
+        );
+        assert_eq!(list_lead_not_values("link transformation:"), None);
+        assert_eq!(
+            list_lead_not_values("a style, for example:"),
+            Some("examples")
+        );
+        assert_eq!(
+            list_lead_not_values("an array with keys:"),
+            Some("field names")
+        );
+        assert_eq!(list_lead_not_values("набор полей:"), Some("field names"));
+        assert_eq!(list_lead_not_values("тип поля:"), None);
+        assert_eq!(list_lead_not_values("status type:"), None);
         assert_eq!(scope_name("базовый"), "basic");
         assert_eq!(scope_name("crm"), "crm");
     }

@@ -289,6 +289,11 @@ pub enum DiagnosticKind {
     /// An event page lists no scope; the scope is the one that every
     /// method page in the same docs folder lists (`detail`).
     ScopeFromFolder,
+    /// A description lists codes one per line ("`O` — order status") that
+    /// are not read as the field's values: the detail says why (a format
+    /// with placeholders, examples, names of the page's fields, codes that
+    /// do not fit the field's type, several lists) and names the codes.
+    ProseValuesSkipped,
 }
 
 impl DiagnosticKind {
@@ -322,6 +327,7 @@ impl DiagnosticKind {
             Self::ExampleContradicts => "example_contradicts",
             Self::UnknownSubscribers => "unknown_subscribers",
             Self::ScopeFromFolder => "scope_from_folder",
+            Self::ProseValuesSkipped => "prose_values_skipped",
         }
     }
 }
