@@ -2073,6 +2073,8 @@ pub mod documentcontractor {
 			/// `documentId`: `integer`, required.
 			pub document_id: i64,
 			/// `entityTypeId`: `integer`, required.
+			///
+			/// Values: `3`, `4`.
 			pub entity_type_id: i64,
 			/// `entityId`: `integer`, required.
 			pub entity_id: i64,
@@ -2749,6 +2751,8 @@ pub mod events {
 			/// `ID`: `catalog_product.id | catalog_product_sku.id | catalog_product_offer.id | catalog_product_service.id`, required in the docs.
 			pub id: ::serde_json::Value,
 			/// `TYPE`: `integer`, required in the docs.
+			///
+			/// Values: `1`, `3`, `4`, `5`, `6`, `7`.
 			pub type_: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2786,6 +2790,8 @@ pub mod events {
 			/// `ID`: `catalog_product.id | catalog_product_sku.id | catalog_product_offer.id | catalog_product_service.id`, required in the docs.
 			pub id: ::serde_json::Value,
 			/// `TYPE`: `integer`, required in the docs.
+			///
+			/// Values: `1`, `3`, `4`, `5`, `6`, `7`.
 			pub type_: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -2823,6 +2829,8 @@ pub mod events {
 			/// `ID`: `catalog_product.id | catalog_product_sku.id | catalog_product_offer.id | catalog_product_service.id`, required in the docs.
 			pub id: ::serde_json::Value,
 			/// `TYPE`: `integer`, required in the docs.
+			///
+			/// Values: `1`, `3`, `4`, `5`, `6`, `7`.
 			pub type_: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
@@ -6207,6 +6215,59 @@ pub mod product {
 			Unknown(String),
 		}
 		string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
+		/// Allowed values of `params.fields.subscribe` in `catalog.product.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsSubscribe {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `D`
+			D,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsSubscribe { Y = "Y", N = "N", D = "D" });
+		/// Allowed values of `params.fields.quantityTrace` in `catalog.product.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsQuantityTrace {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `D`
+			D,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsQuantityTrace { Y = "Y", N = "N", D = "D" });
+		/// Allowed values of `params.fields.recurSchemeType` in `catalog.product.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsRecurSchemeType {
+			/// `H`
+			H,
+			/// `D`
+			D,
+			/// `W`
+			W,
+			/// `M`
+			M,
+			/// `Q`
+			Q,
+			/// `S`
+			S,
+			/// `Y`
+			Y,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q", S = "S",
+			Y = "Y" }
+		);
 		/// The object `params.fields` of `catalog.product.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html>
@@ -6268,7 +6329,9 @@ pub mod product {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// `subscribe`: `string`, optional.
-			pub subscribe: Option<String>,
+			///
+			/// Values: `Y`, `N`, `D`.
+			pub subscribe: Option<FieldsSubscribe>,
 			/// `vatId`: `integer`, optional.
 			pub vat_id: Option<i64>,
 			/// `vatIncluded`: `boolean`, optional.
@@ -6284,7 +6347,9 @@ pub mod product {
 			/// `width`: `double`, optional.
 			pub width: Option<::bitrix24_runtime::Decimal>,
 			/// `quantityTrace`: `string`, optional.
-			pub quantity_trace: Option<String>,
+			///
+			/// Values: `Y`, `N`, `D`.
+			pub quantity_trace: Option<FieldsQuantityTrace>,
 			/// `purchasingCurrency`: `string`, optional.
 			pub purchasing_currency: Option<String>,
 			/// `purchasingPrice`: `double`, optional.
@@ -6296,7 +6361,9 @@ pub mod product {
 			/// `recurSchemeLength`: `integer`, optional.
 			pub recur_scheme_length: Option<i64>,
 			/// `recurSchemeType`: `string`, optional.
-			pub recur_scheme_type: Option<String>,
+			///
+			/// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
+			pub recur_scheme_type: Option<FieldsRecurSchemeType>,
 			/// `trialPriceId`: `integer`, optional.
 			pub trial_price_id: Option<i64>,
 			/// `withoutOrder`: `boolean`, optional.
@@ -6376,19 +6443,20 @@ pub mod product {
 			into preview_text_type preview_text_type "previewTextType" :
 			FieldsPreviewTextType, some into detail_text_type detail_text_type
 			"detailTextType" : FieldsDetailTextType, some into sort sort "sort" : i64,
-			some into subscribe subscribe "subscribe" : String, some into vat_id vat_id
-			"vatId" : i64, some into vat_included vat_included "vatIncluded" : bool, some
-			into height height "height" : ::bitrix24_runtime::Decimal, some into length
-			length "length" : ::bitrix24_runtime::Decimal, some into weight weight
-			"weight" : ::bitrix24_runtime::Decimal, some into width width "width" :
-			::bitrix24_runtime::Decimal, some into quantity_trace quantity_trace
-			"quantityTrace" : String, some into purchasing_currency purchasing_currency
-			"purchasingCurrency" : String, some into purchasing_price purchasing_price
-			"purchasingPrice" : ::bitrix24_runtime::Decimal, some into quantity quantity
-			"quantity" : ::bitrix24_runtime::Decimal, some into quantity_reserved
-			quantity_reserved "quantityReserved" : ::bitrix24_runtime::Decimal, some into
-			recur_scheme_length recur_scheme_length "recurSchemeLength" : i64, some into
-			recur_scheme_type recur_scheme_type "recurSchemeType" : String, some into
+			some into subscribe subscribe "subscribe" : FieldsSubscribe, some into vat_id
+			vat_id "vatId" : i64, some into vat_included vat_included "vatIncluded" :
+			bool, some into height height "height" : ::bitrix24_runtime::Decimal, some
+			into length length "length" : ::bitrix24_runtime::Decimal, some into weight
+			weight "weight" : ::bitrix24_runtime::Decimal, some into width width "width"
+			: ::bitrix24_runtime::Decimal, some into quantity_trace quantity_trace
+			"quantityTrace" : FieldsQuantityTrace, some into purchasing_currency
+			purchasing_currency "purchasingCurrency" : String, some into purchasing_price
+			purchasing_price "purchasingPrice" : ::bitrix24_runtime::Decimal, some into
+			quantity quantity "quantity" : ::bitrix24_runtime::Decimal, some into
+			quantity_reserved quantity_reserved "quantityReserved" :
+			::bitrix24_runtime::Decimal, some into recur_scheme_length
+			recur_scheme_length "recurSchemeLength" : i64, some into recur_scheme_type
+			recur_scheme_type "recurSchemeType" : FieldsRecurSchemeType, some into
 			trial_price_id trial_price_id "trialPriceId" : i64, some into without_order
 			without_order "withoutOrder" : bool, map into property property "property*" :
 			::serde_json::Value, }
@@ -13936,6 +14004,59 @@ pub mod product {
 			Unknown(String),
 		}
 		string_enum!(FieldsDetailTextType { Text = "text", Html = "html" });
+		/// Allowed values of `params.fields.subscribe` in `catalog.product.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsSubscribe {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `D`
+			D,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsSubscribe { Y = "Y", N = "N", D = "D" });
+		/// Allowed values of `params.fields.quantityTrace` in `catalog.product.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsQuantityTrace {
+			/// `Y`
+			Y,
+			/// `N`
+			N,
+			/// `D`
+			D,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsQuantityTrace { Y = "Y", N = "N", D = "D" });
+		/// Allowed values of `params.fields.recurSchemeType` in `catalog.product.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsRecurSchemeType {
+			/// `H`
+			H,
+			/// `D`
+			D,
+			/// `W`
+			W,
+			/// `M`
+			M,
+			/// `Q`
+			Q,
+			/// `S`
+			S,
+			/// `Y`
+			Y,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsRecurSchemeType { H = "H", D = "D", W = "W", M = "M", Q = "Q", S = "S",
+			Y = "Y" }
+		);
 		/// The object `params.fields` of `catalog.product.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html>
@@ -13995,7 +14116,9 @@ pub mod product {
 			/// `sort`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// `subscribe`: `string`, optional.
-			pub subscribe: Option<String>,
+			///
+			/// Values: `Y`, `N`, `D`.
+			pub subscribe: Option<FieldsSubscribe>,
 			/// `vatId`: `integer`, optional.
 			pub vat_id: Option<i64>,
 			/// `vatIncluded`: `boolean`, optional.
@@ -14011,7 +14134,9 @@ pub mod product {
 			/// `width`: `double`, optional.
 			pub width: Option<::bitrix24_runtime::Decimal>,
 			/// `quantityTrace`: `string`, optional.
-			pub quantity_trace: Option<String>,
+			///
+			/// Values: `Y`, `N`, `D`.
+			pub quantity_trace: Option<FieldsQuantityTrace>,
 			/// `purchasingCurrency`: `string`, optional.
 			pub purchasing_currency: Option<String>,
 			/// `purchasingPrice`: `double`, optional.
@@ -14023,7 +14148,9 @@ pub mod product {
 			/// `recurSchemeLength`: `integer`, optional.
 			pub recur_scheme_length: Option<i64>,
 			/// `recurSchemeType`: `string`, optional.
-			pub recur_scheme_type: Option<String>,
+			///
+			/// Values: `H`, `D`, `W`, `M`, `Q`, `S`, `Y`.
+			pub recur_scheme_type: Option<FieldsRecurSchemeType>,
 			/// `trialPriceId`: `integer`, optional.
 			pub trial_price_id: Option<i64>,
 			/// `withoutOrder`: `boolean`, optional.
@@ -14062,20 +14189,21 @@ pub mod product {
 			: ::serde_json::Value, some into preview_text_type preview_text_type
 			"previewTextType" : FieldsPreviewTextType, some into detail_text_type
 			detail_text_type "detailTextType" : FieldsDetailTextType, some into sort sort
-			"sort" : i64, some into subscribe subscribe "subscribe" : String, some into
-			vat_id vat_id "vatId" : i64, some into vat_included vat_included
+			"sort" : i64, some into subscribe subscribe "subscribe" : FieldsSubscribe,
+			some into vat_id vat_id "vatId" : i64, some into vat_included vat_included
 			"vatIncluded" : bool, some into height height "height" :
 			::bitrix24_runtime::Decimal, some into length length "length" :
 			::bitrix24_runtime::Decimal, some into weight weight "weight" :
 			::bitrix24_runtime::Decimal, some into width width "width" :
 			::bitrix24_runtime::Decimal, some into quantity_trace quantity_trace
-			"quantityTrace" : String, some into purchasing_currency purchasing_currency
-			"purchasingCurrency" : String, some into purchasing_price purchasing_price
-			"purchasingPrice" : ::bitrix24_runtime::Decimal, some into quantity quantity
-			"quantity" : ::bitrix24_runtime::Decimal, some into quantity_reserved
-			quantity_reserved "quantityReserved" : ::bitrix24_runtime::Decimal, some into
-			recur_scheme_length recur_scheme_length "recurSchemeLength" : i64, some into
-			recur_scheme_type recur_scheme_type "recurSchemeType" : String, some into
+			"quantityTrace" : FieldsQuantityTrace, some into purchasing_currency
+			purchasing_currency "purchasingCurrency" : String, some into purchasing_price
+			purchasing_price "purchasingPrice" : ::bitrix24_runtime::Decimal, some into
+			quantity quantity "quantity" : ::bitrix24_runtime::Decimal, some into
+			quantity_reserved quantity_reserved "quantityReserved" :
+			::bitrix24_runtime::Decimal, some into recur_scheme_length
+			recur_scheme_length "recurSchemeLength" : i64, some into recur_scheme_type
+			recur_scheme_type "recurSchemeType" : FieldsRecurSchemeType, some into
 			trial_price_id trial_price_id "trialPriceId" : i64, some into without_order
 			without_order "withoutOrder" : bool, map into property property "property*" :
 			::serde_json::Value, }
@@ -14283,6 +14411,23 @@ pub mod product_image {
 		}
 		string_enum!(Error { N200040300020 = "200040300020", N100 = "100", N0 = "0" });
 		error_code!(Error);
+		/// Allowed values of `params.fields.type` in `catalog.productImage.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsType {
+			/// `DETAIL_PICTURE`
+			DetailPicture,
+			/// `PREVIEW_PICTURE`
+			PreviewPicture,
+			/// `MORE_PHOTO`
+			MorePhoto,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsType { DetailPicture = "DETAIL_PICTURE", PreviewPicture =
+			"PREVIEW_PICTURE", MorePhoto = "MORE_PHOTO" }
+		);
 		/// The object `params.fields` of `catalog.productImage.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html>
@@ -14292,7 +14437,9 @@ pub mod product_image {
 			/// `productId`: `integer | integer | integer | integer`, required.
 			pub product_id: ::bitrix24_runtime::Decimal,
 			/// `type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `DETAIL_PICTURE`, `PREVIEW_PICTURE`, `MORE_PHOTO`.
+			pub type_: Option<FieldsType>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -14306,7 +14453,7 @@ pub mod product_image {
 				}
 			}
 		}
-		setters!(Fields { some into type_ type_ "type" : String, });
+		setters!(Fields { some into type_ type_ "type" : FieldsType, });
 		params_impls!(
 			Fields { req field "productId" product_id, opt exact "type" type_, }
 		);

@@ -552,6 +552,20 @@ pub mod calendar_event {
 		field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR" meeting_creator, opt
 		field "LANGUAGE_ID" language_id, opt field "MAIL_FROM" mail_from, }
 	);
+	/// Allowed values of `calendar.event.REMIND.type` in `calendar.event`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarEventRemindType {
+		/// `min`
+		Min,
+		/// `hour`
+		Hour,
+		/// `day`
+		Day,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CalendarEventRemindType { Min = "min", Hour = "hour", Day = "day" });
 	/// The object `calendar.event.REMIND` of `calendar.event`: `array`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get.html>
@@ -559,7 +573,9 @@ pub mod calendar_event {
 	#[non_exhaustive]
 	pub struct CalendarEventRemind {
 		/// `type`: `string`.
-		pub type_: Option<String>,
+		///
+		/// Values: `min`, `hour`, `day`.
+		pub type_: Option<CalendarEventRemindType>,
 		/// `count`: `integer`.
 		pub count: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -567,6 +583,25 @@ pub mod calendar_event {
 	}
 	result_impls!(
 		CalendarEventRemind { opt field "type" type_, opt field "count" count, }
+	);
+	/// Allowed values of `calendar.event.RRULE.FREQ` in `calendar.event`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CalendarEventRruleFreq {
+		/// `DAILY`
+		Daily,
+		/// `WEEKLY`
+		Weekly,
+		/// `MONTHLY`
+		Monthly,
+		/// `YEARLY`
+		Yearly,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CalendarEventRruleFreq { Daily = "DAILY", Weekly = "WEEKLY", Monthly = "MONTHLY",
+		Yearly = "YEARLY" }
 	);
 	/// The object `calendar.event.RRULE.BYDAY` of `calendar.event`: `object`.
 	///
@@ -591,7 +626,9 @@ pub mod calendar_event {
 	#[non_exhaustive]
 	pub struct CalendarEventRrule {
 		/// `FREQ`: `string`.
-		pub freq: Option<String>,
+		///
+		/// Values: `DAILY`, `WEEKLY`, `MONTHLY`, `YEARLY`.
+		pub freq: Option<CalendarEventRruleFreq>,
 		/// `BYDAY`: `object`.
 		pub byday: Option<CalendarEventRruleByday>,
 		/// `INTERVAL`: `integer`.
@@ -1194,6 +1231,20 @@ pub use catalog_catalog::CatalogCatalog;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_document`.
 pub mod catalog_document {
+	/// Allowed values of `catalog_document.status` in `catalog_document`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CatalogDocumentStatus {
+		/// `N`
+		N,
+		/// `Y`
+		Y,
+		/// `C`
+		C,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CatalogDocumentStatus { N = "N", Y = "Y", C = "C" });
 	/// The entity `catalog_document`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.document.list`.
@@ -1219,7 +1270,9 @@ pub mod catalog_document {
 		/// `modifiedBy`: `integer`.
 		pub modified_by: Option<i64>,
 		/// `status`: `string`.
-		pub status: Option<String>,
+		///
+		/// Values: `N`, `Y`, `C`.
+		pub status: Option<CatalogDocumentStatus>,
 		/// `statusBy`: `integer`.
 		pub status_by: Option<i64>,
 		/// `dateStatus`: `datetime`.
@@ -1858,6 +1911,23 @@ pub use catalog_product::CatalogProduct;
 #[cfg(feature = "catalog")]
 /// Types of the entity `catalog_product_image`.
 pub mod catalog_product_image {
+	/// Allowed values of `catalog_product_image.type` in `catalog_product_image`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CatalogProductImageType {
+		/// `DETAIL_PICTURE`
+		DetailPicture,
+		/// `PREVIEW_PICTURE`
+		PreviewPicture,
+		/// `MORE_PHOTO`
+		MorePhoto,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CatalogProductImageType { DetailPicture = "DETAIL_PICTURE", PreviewPicture =
+		"PREVIEW_PICTURE", MorePhoto = "MORE_PHOTO" }
+	);
 	/// The entity `catalog_product_image`, one type wherever a result holds it.
 	///
 	/// In the results of `catalog.productImage.add`, `catalog.productImage.get`, `catalog.productImage.list`.
@@ -1873,7 +1943,9 @@ pub mod catalog_product_image {
 		/// `productId`: `integer`.
 		pub product_id: Option<i64>,
 		/// `type`: `string`.
-		pub type_: Option<String>,
+		///
+		/// Values: `DETAIL_PICTURE`, `PREVIEW_PICTURE`, `MORE_PHOTO`.
+		pub type_: Option<CatalogProductImageType>,
 		/// `createTime`: `datetime`.
 		pub create_time: Option<::bitrix24_runtime::DateTime>,
 		/// `downloadUrl`: `string`.
@@ -4806,6 +4878,18 @@ pub use crm_deal_contact_items::CrmDealContactItems;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.deal.details.configuration`.
 pub mod crm_deal_details_configuration {
+	/// Allowed values of `crm.deal.details.configuration.elements.optionFlags` in `crm.deal.details.configuration`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealDetailsConfigurationElementsOptionFlags {
+		/// `1`
+		N1,
+		/// `0`
+		N0,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmDealDetailsConfigurationElementsOptionFlags { N1 = "1", N0 = "0" });
 	/// The object `crm.deal.details.configuration.elements` of `crm.deal.details.configuration`: `section_element[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/custom-form/crm-deal-details-configuration-get.html>
@@ -4815,7 +4899,9 @@ pub mod crm_deal_details_configuration {
 		/// `name`: `string`.
 		pub name: Option<String>,
 		/// `optionFlags`: `string`.
-		pub option_flags: Option<String>,
+		///
+		/// Values: `1`, `0`.
+		pub option_flags: Option<CrmDealDetailsConfigurationElementsOptionFlags>,
 		/// `options`: `object`.
 		pub options: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -4890,6 +4976,8 @@ pub mod crm_deal_productrows {
 		/// `QUANTITY`: `integer`.
 		pub quantity: Option<i64>,
 		/// `DISCOUNT_TYPE_ID`: `integer`.
+		///
+		/// Values: `1`, `2`.
 		pub discount_type_id: Option<i64>,
 		/// `DISCOUNT_RATE`: `double`.
 		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
@@ -4952,6 +5040,111 @@ pub use crm_deal_productrows::CrmDealProductrows;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.deal.recurring.recurring_deal`.
 pub mod crm_deal_recurring_recurring_deal {
+	/// Allowed values of `crm.deal.recurring.recurring_deal.IS_LIMIT` in `crm.deal.recurring.recurring_deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealRecurringRecurringDealIsLimit {
+		/// `N`
+		N,
+		/// `D`
+		D,
+		/// `T`
+		T,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmDealRecurringRecurringDealIsLimit { N = "N", D = "D", T = "T" });
+	/// Allowed values of `crm.deal.recurring.recurring_deal.PARAMS.MODE` in `crm.deal.recurring.recurring_deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealRecurringRecurringDealParamsMode {
+		/// `single`
+		Single,
+		/// `multiple`
+		Multiple,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmDealRecurringRecurringDealParamsMode { Single = "single", Multiple =
+		"multiple" }
+	);
+	/// Allowed values of `crm.deal.recurring.recurring_deal.PARAMS.MULTIPLE_TYPE` in `crm.deal.recurring.recurring_deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealRecurringRecurringDealParamsMultipleType {
+		/// `day`
+		Day,
+		/// `week`
+		Week,
+		/// `month`
+		Month,
+		/// `year`
+		Year,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmDealRecurringRecurringDealParamsMultipleType { Day = "day", Week = "week",
+		Month = "month", Year = "year" }
+	);
+	/// Allowed values of `crm.deal.recurring.recurring_deal.PARAMS.SINGLE_BEFORE_START_DATE_TYPE` in `crm.deal.recurring.recurring_deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealRecurringRecurringDealParamsSingleBeforeStartDateType {
+		/// `day`
+		Day,
+		/// `week`
+		Week,
+		/// `month`
+		Month,
+		/// `year`
+		Year,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmDealRecurringRecurringDealParamsSingleBeforeStartDateType { Day = "day", Week
+		= "week", Month = "month", Year = "year" }
+	);
+	/// Allowed values of `crm.deal.recurring.recurring_deal.PARAMS.OFFSET_BEGINDATE_TYPE` in `crm.deal.recurring.recurring_deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealRecurringRecurringDealParamsOffsetBegindateType {
+		/// `day`
+		Day,
+		/// `week`
+		Week,
+		/// `month`
+		Month,
+		/// `year`
+		Year,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmDealRecurringRecurringDealParamsOffsetBegindateType { Day = "day", Week =
+		"week", Month = "month", Year = "year" }
+	);
+	/// Allowed values of `crm.deal.recurring.recurring_deal.PARAMS.OFFSET_CLOSEDATE_TYPE` in `crm.deal.recurring.recurring_deal`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmDealRecurringRecurringDealParamsOffsetClosedateType {
+		/// `day`
+		Day,
+		/// `week`
+		Week,
+		/// `month`
+		Month,
+		/// `year`
+		Year,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmDealRecurringRecurringDealParamsOffsetClosedateType { Day = "day", Week =
+		"week", Month = "month", Year = "year" }
+	);
 	/// The object `crm.deal.recurring.recurring_deal.PARAMS` of `crm.deal.recurring.recurring_deal`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-get.html>
@@ -4959,21 +5152,37 @@ pub mod crm_deal_recurring_recurring_deal {
 	#[non_exhaustive]
 	pub struct CrmDealRecurringRecurringDealParams {
 		/// `MODE`: `string`.
-		pub mode: Option<String>,
+		///
+		/// Values: `single`, `multiple`.
+		pub mode: Option<CrmDealRecurringRecurringDealParamsMode>,
 		/// `MULTIPLE_TYPE`: `string`.
-		pub multiple_type: Option<String>,
+		///
+		/// Values: `day`, `week`, `month`, `year`.
+		pub multiple_type: Option<CrmDealRecurringRecurringDealParamsMultipleType>,
 		/// `MULTIPLE_INTERVAL`: `integer`.
 		pub multiple_interval: Option<i64>,
 		/// `SINGLE_BEFORE_START_DATE_TYPE`: `string`.
-		pub single_before_start_date_type: Option<String>,
+		///
+		/// Values: `day`, `week`, `month`, `year`.
+		pub single_before_start_date_type: Option<
+			CrmDealRecurringRecurringDealParamsSingleBeforeStartDateType,
+		>,
 		/// `SINGLE_BEFORE_START_DATE_VALUE`: `integer`.
 		pub single_before_start_date_value: Option<i64>,
 		/// `OFFSET_BEGINDATE_TYPE`: `string`.
-		pub offset_begindate_type: Option<String>,
+		///
+		/// Values: `day`, `week`, `month`, `year`.
+		pub offset_begindate_type: Option<
+			CrmDealRecurringRecurringDealParamsOffsetBegindateType,
+		>,
 		/// `OFFSET_BEGINDATE_VALUE`: `integer`.
 		pub offset_begindate_value: Option<i64>,
 		/// `OFFSET_CLOSEDATE_TYPE`: `string`.
-		pub offset_closedate_type: Option<String>,
+		///
+		/// Values: `day`, `week`, `month`, `year`.
+		pub offset_closedate_type: Option<
+			CrmDealRecurringRecurringDealParamsOffsetClosedateType,
+		>,
 		/// `OFFSET_CLOSEDATE_VALUE`: `integer`.
 		pub offset_closedate_value: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -5017,7 +5226,9 @@ pub mod crm_deal_recurring_recurring_deal {
 		/// `CATEGORY_ID`: `char`.
 		pub category_id: Option<String>,
 		/// `IS_LIMIT`: `char`.
-		pub is_limit: Option<String>,
+		///
+		/// Values: `N`, `D`, `T`.
+		pub is_limit: Option<CrmDealRecurringRecurringDealIsLimit>,
 		/// `LIMIT_REPEAT`: `integer`.
 		pub limit_repeat: Option<i64>,
 		/// `LIMIT_DATE`: `datetime`.
@@ -5386,6 +5597,18 @@ pub use crm_item_delivery_sale_order_shipment_crm_simple::CrmItemDeliverySaleOrd
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.item.details.configuration`.
 pub mod crm_item_details_configuration {
+	/// Allowed values of `crm.item.details.configuration.elements.optionFlags` in `crm.item.details.configuration`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmItemDetailsConfigurationElementsOptionFlags {
+		/// `1`
+		N1,
+		/// `0`
+		N0,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmItemDetailsConfigurationElementsOptionFlags { N1 = "1", N0 = "0" });
 	/// The object `crm.item.details.configuration.elements.options` of `crm.item.details.configuration`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html>
@@ -5412,7 +5635,9 @@ pub mod crm_item_details_configuration {
 		/// `name`: `string`.
 		pub name: Option<String>,
 		/// `optionFlags`: `string`.
-		pub option_flags: Option<String>,
+		///
+		/// Values: `1`, `0`.
+		pub option_flags: Option<CrmItemDetailsConfigurationElementsOptionFlags>,
 		/// `options`: `object`.
 		pub options: Option<CrmItemDetailsConfigurationElementsOptions>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -5609,6 +5834,18 @@ pub use crm_lead::CrmLead;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.lead.details.configuration`.
 pub mod crm_lead_details_configuration {
+	/// Allowed values of `crm.lead.details.configuration.elements.optionFlags` in `crm.lead.details.configuration`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmLeadDetailsConfigurationElementsOptionFlags {
+		/// `1`
+		N1,
+		/// `0`
+		N0,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(CrmLeadDetailsConfigurationElementsOptionFlags { N1 = "1", N0 = "0" });
 	/// The object `crm.lead.details.configuration.elements` of `crm.lead.details.configuration`: `section_element[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-get.html>
@@ -5618,7 +5855,9 @@ pub mod crm_lead_details_configuration {
 		/// `name`: `string`.
 		pub name: Option<String>,
 		/// `optionFlags`: `string`.
-		pub option_flags: Option<String>,
+		///
+		/// Values: `1`, `0`.
+		pub option_flags: Option<CrmLeadDetailsConfigurationElementsOptionFlags>,
 		/// `options`: `object`.
 		pub options: ::serde_json::Value,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -5693,6 +5932,8 @@ pub mod crm_lead_productrows {
 		/// `QUANTITY`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
 		/// `DISCOUNT_TYPE_ID`: `integer`.
+		///
+		/// Values: `1`, `2`.
 		pub discount_type_id: Option<i64>,
 		/// `DISCOUNT_RATE`: `double`.
 		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
@@ -5951,6 +6192,8 @@ pub mod crm_quote_productrows {
 		/// `QUANTITY`: `double`.
 		pub quantity: Option<::bitrix24_runtime::Decimal>,
 		/// `DISCOUNT_TYPE_ID`: `integer`.
+		///
+		/// Values: `1`, `2`.
 		pub discount_type_id: Option<i64>,
 		/// `DISCOUNT_RATE`: `double`.
 		pub discount_rate: Option<::bitrix24_runtime::Decimal>,
@@ -5975,6 +6218,8 @@ pub mod crm_quote_productrows {
 		/// `XML_ID`: `string`.
 		pub xml_id: Option<String>,
 		/// `TYPE`: `integer`.
+		///
+		/// Values: `1`, `4`, `7`.
 		pub type_: Option<i64>,
 		/// `STORE_ID`: `integer`.
 		pub store_id: Option<i64>,
@@ -6022,6 +6267,8 @@ pub mod crm_requisites_universal_fields {
 		/// `ID`: `integer`.
 		pub id: Option<i64>,
 		/// `ENTITY_TYPE_ID`: `integer`, required in the docs.
+		///
+		/// Values: `3`, `4`.
 		pub entity_type_id: Option<i64>,
 		/// `ENTITY_ID`: `integer`, required in the docs.
 		pub entity_id: Option<i64>,
@@ -6272,6 +6519,27 @@ pub use crm_status::CrmStatus;
 #[cfg(feature = "crm")]
 /// Types of the entity `crm.timeline.comment`.
 pub mod crm_timeline_comment {
+	/// Allowed values of `crm.timeline.comment.ENTITY_TYPE` in `crm.timeline.comment`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum CrmTimelineCommentEntityType {
+		/// `lead`
+		Lead,
+		/// `deal`
+		Deal,
+		/// `contact`
+		Contact,
+		/// `company`
+		Company,
+		/// `order`
+		Order,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		CrmTimelineCommentEntityType { Lead = "lead", Deal = "deal", Contact = "contact",
+		Company = "company", Order = "order" }
+	);
 	/// The object `crm.timeline.comment.FILES.<key>.image` of `crm.timeline.comment`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-get.html>
@@ -6362,7 +6630,9 @@ pub mod crm_timeline_comment {
 		/// `ENTITY_ID`: `integer`.
 		pub entity_id: Option<i64>,
 		/// `ENTITY_TYPE`: `string`.
-		pub entity_type: Option<String>,
+		///
+		/// Values: `lead`, `deal`, `contact`, `company`, `order`.
+		pub entity_type: Option<CrmTimelineCommentEntityType>,
 		/// `AUTHOR_ID`: `integer`.
 		pub author_id: Option<i64>,
 		/// `COMMENT`: `string`.
@@ -8630,6 +8900,18 @@ pub mod im_dialog_messages {
 		field "unread" unread, opt field "uuid" uuid, req field "replaces" replaces, opt
 		field "params" params, opt field "disappearing_date" disappearing_date, }
 	);
+	/// Allowed values of `im.dialog.messages.users.gender` in `im.dialog.messages`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImDialogMessagesUsersGender {
+		/// `M`
+		M,
+		/// `F`
+		F,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(ImDialogMessagesUsersGender { M = "M", F = "F" });
 	/// The object `im.dialog.messages.users` of `im.dialog.messages`: `array`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-messages-get.html>
@@ -8655,7 +8937,9 @@ pub mod im_dialog_messages {
 		/// `avatar_hr`: `string`.
 		pub avatar_hr: Option<String>,
 		/// `gender`: `string`.
-		pub gender: Option<String>,
+		///
+		/// Values: `M`, `F`.
+		pub gender: Option<ImDialogMessagesUsersGender>,
 		/// `birthday`: `string`.
 		pub birthday: Option<String>,
 		/// `extranet`: `boolean`.
@@ -13369,6 +13653,20 @@ pub use note_file::NoteFile;
 #[cfg(feature = "pull")]
 /// Types of the entity `pull.application.config`.
 pub mod pull_application_config {
+	/// Allowed values of `pull.application.config.server.mode` in `pull.application.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum PullApplicationConfigServerMode {
+		/// `personal`
+		Personal,
+		/// `shared`
+		Shared,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		PullApplicationConfigServerMode { Personal = "personal", Shared = "shared" }
+	);
 	/// The object `pull.application.config.server` of `pull.application.config`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -13380,7 +13678,9 @@ pub mod pull_application_config {
 		/// `server_enabled`: `boolean`.
 		pub server_enabled: Option<bool>,
 		/// `mode`: `string`.
-		pub mode: Option<String>,
+		///
+		/// Values: `personal`, `shared`.
+		pub mode: Option<PullApplicationConfigServerMode>,
 		/// `hostname`: `string`.
 		pub hostname: Option<String>,
 		/// `long_polling`: `string`.
@@ -13432,6 +13732,20 @@ pub mod pull_application_config {
 		PullApplicationConfigApi { opt soft "revision_web" revision_web, opt soft
 		"revision_mobile" revision_mobile, }
 	);
+	/// Allowed values of `pull.application.config.channels.<key>.type` in `pull.application.config`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum PullApplicationConfigChannelsKeyType {
+		/// `shared`
+		Shared,
+		/// `private`
+		Private,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		PullApplicationConfigChannelsKeyType { Shared = "shared", Private = "private" }
+	);
 	/// The object `pull.application.config.channels.<key>` of `pull.application.config`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/settings/interactivity/push-and-pull/pull-application-config-get.html>
@@ -13447,7 +13761,9 @@ pub mod pull_application_config {
 		/// `end`: `datetime`.
 		pub end: Option<::bitrix24_runtime::DateTime>,
 		/// `type`: `string`.
-		pub type_: Option<String>,
+		///
+		/// Values: `shared`, `private`.
+		pub type_: Option<PullApplicationConfigChannelsKeyType>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -13888,6 +14204,18 @@ pub use sale_basket_item_property::SaleBasketItemProperty;
 #[cfg(feature = "sale")]
 /// Types of the entity `sale_business_value_person_domain`.
 pub mod sale_business_value_person_domain {
+	/// Allowed values of `sale_business_value_person_domain.domain` in `sale_business_value_person_domain`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SaleBusinessValuePersonDomainDomain {
+		/// `I`
+		I,
+		/// `E`
+		E,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(SaleBusinessValuePersonDomainDomain { I = "I", E = "E" });
 	/// The entity `sale_business_value_person_domain`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.businessValuePersonDomain.add`, `sale.businessValuePersonDomain.list`.
@@ -13899,7 +14227,9 @@ pub mod sale_business_value_person_domain {
 		/// `personTypeId`: `integer`.
 		pub person_type_id: Option<i64>,
 		/// `domain`: `string`.
-		pub domain: Option<String>,
+		///
+		/// Values: `I`, `E`.
+		pub domain: Option<SaleBusinessValuePersonDomainDomain>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -15449,6 +15779,24 @@ pub use sale_order_property_group::SaleOrderPropertyGroup;
 #[cfg(feature = "sale")]
 /// Types of the entity `sale_order_property_relation`.
 pub mod sale_order_property_relation {
+	/// Allowed values of `sale_order_property_relation.entityType` in `sale_order_property_relation`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SaleOrderPropertyRelationEntityType {
+		/// `P`
+		P,
+		/// `D`
+		D,
+		/// `L`
+		L,
+		/// `T`
+		T,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SaleOrderPropertyRelationEntityType { P = "P", D = "D", L = "L", T = "T" }
+	);
 	/// The entity `sale_order_property_relation`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.propertyRelation.add`, `sale.propertyRelation.list`.
@@ -15460,7 +15808,9 @@ pub mod sale_order_property_relation {
 		/// `entityId`: `integer`.
 		pub entity_id: Option<i64>,
 		/// `entityType`: `string`.
-		pub entity_type: Option<String>,
+		///
+		/// Values: `P`, `D`, `L`, `T`.
+		pub entity_type: Option<SaleOrderPropertyRelationEntityType>,
 		/// `propertyId`: `integer`.
 		pub property_id: Option<i64>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -15918,6 +16268,23 @@ pub use sale_payment_item_shipment::SalePaymentItemShipment;
 #[cfg(feature = "pay_system")]
 /// Types of the entity `sale_paysystem`.
 pub mod sale_paysystem {
+	/// Allowed values of `sale_paysystem.ENTITY_REGISTRY_TYPE` in `sale_paysystem`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SalePaysystemEntityRegistryType {
+		/// `ORDER`
+		Order,
+		/// `CRM_INVOICE`
+		CrmInvoice,
+		/// `CRM_QUOTE`
+		CrmQuote,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SalePaysystemEntityRegistryType { Order = "ORDER", CrmInvoice = "CRM_INVOICE",
+		CrmQuote = "CRM_QUOTE" }
+	);
 	/// Allowed values of `sale_paysystem.ENCODING` in `sale_paysystem`.
 	#[derive(Debug, Clone, PartialEq, Eq)]
 	#[non_exhaustive]
@@ -15974,7 +16341,9 @@ pub mod sale_paysystem {
 		/// Values: `Y`, `N`.
 		pub active: Option<bool>,
 		/// `ENTITY_REGISTRY_TYPE`: `string`.
-		pub entity_registry_type: Option<String>,
+		///
+		/// Values: `ORDER`, `CRM_INVOICE`, `CRM_QUOTE`.
+		pub entity_registry_type: Option<SalePaysystemEntityRegistryType>,
 		/// `NEW_WINDOW`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
@@ -16524,6 +16893,18 @@ pub use sale_shipment_property_value::SaleShipmentPropertyValue;
 #[cfg(feature = "sale")]
 /// Types of the entity `sale_status`.
 pub mod sale_status {
+	/// Allowed values of `sale_status.type` in `sale_status`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SaleStatusType {
+		/// `O`
+		O,
+		/// `D`
+		D,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(SaleStatusType { O = "O", D = "D" });
 	/// The entity `sale_status`, one type wherever a result holds it.
 	///
 	/// In the results of `sale.status.add`, `sale.status.get`, `sale.status.list`, `sale.status.update`.
@@ -16535,7 +16916,9 @@ pub mod sale_status {
 		/// `id`: `string`.
 		pub id: Option<String>,
 		/// `type`: `string`.
-		pub type_: Option<String>,
+		///
+		/// Values: `O`, `D`.
+		pub type_: Option<SaleStatusType>,
 		/// `notify`: `boolean`.
 		///
 		/// Values: `Y`, `N`.
@@ -16753,6 +17136,78 @@ pub use sign_b2e_hcmlink_document::SignB2eHcmlinkDocument;
 #[cfg(feature = "socialnetwork")]
 /// Types of the entity `socialnetwork.api.workgroup`.
 pub mod socialnetwork_api_workgroup {
+	/// Allowed values of `socialnetwork.api.workgroup.AVATAR_TYPE` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupAvatarType {
+		/// `folder`
+		Folder,
+		/// `checks`
+		Checks,
+		/// `pie`
+		Pie,
+		/// `bag`
+		Bag,
+		/// `members`
+		Members,
+		/// ``
+		Empty,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupAvatarType { Folder = "folder", Checks = "checks", Pie =
+		"pie", Bag = "bag", Members = "members", Empty = "" }
+	);
+	/// Allowed values of `socialnetwork.api.workgroup.INITIATE_PERMS` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupInitiatePerms {
+		/// `A`
+		A,
+		/// `E`
+		E,
+		/// `K`
+		K,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(SocialnetworkApiWorkgroupInitiatePerms { A = "A", E = "E", K = "K" });
+	/// Allowed values of `socialnetwork.api.workgroup.SCRUM_TASK_RESPONSIBLE` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupScrumTaskResponsible {
+		/// `A`
+		A,
+		/// `M`
+		M,
+		/// ``
+		Empty,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupScrumTaskResponsible { A = "A", M = "M", Empty = "" }
+	);
+	/// Allowed values of `socialnetwork.api.workgroup.TYPE` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupType {
+		/// `group`
+		Group,
+		/// `project`
+		Project,
+		/// `scrum`
+		Scrum,
+		/// `collab`
+		Collab,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupType { Group = "group", Project = "project", Scrum =
+		"scrum", Collab = "collab" }
+	);
 	/// The object `socialnetwork.api.workgroup.AVATAR_TYPES` of `socialnetwork.api.workgroup`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -16775,6 +17230,45 @@ pub mod socialnetwork_api_workgroup {
 		"mobileUrl" mobile_url, opt field "webCssClass" web_css_class, opt field
 		"entitySelectorUrl" entity_selector_url, }
 	);
+	/// Allowed values of `socialnetwork.api.workgroup.AVATAR_DATA.type` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupAvatarDataType {
+		/// `icon`
+		Icon,
+		/// `image`
+		Image,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupAvatarDataType { Icon = "icon", Image = "image" }
+	);
+	/// Allowed values of `socialnetwork.api.workgroup.AVATAR_DATA.id` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupAvatarDataId {
+		/// `folder`
+		Folder,
+		/// `tasks`
+		Tasks,
+		/// `chart`
+		Chart,
+		/// `briefcase`
+		Briefcase,
+		/// `group`
+		Group,
+		/// ``
+		Empty,
+		/// `URL`
+		Url,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupAvatarDataId { Folder = "folder", Tasks = "tasks", Chart
+		= "chart", Briefcase = "briefcase", Group = "group", Empty = "", Url = "URL" }
+	);
 	/// The object `socialnetwork.api.workgroup.AVATAR_DATA` of `socialnetwork.api.workgroup`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -16782,9 +17276,13 @@ pub mod socialnetwork_api_workgroup {
 	#[non_exhaustive]
 	pub struct SocialnetworkApiWorkgroupAvatarData {
 		/// `type`: `string`.
-		pub type_: Option<String>,
+		///
+		/// Values: `icon`, `image`.
+		pub type_: Option<SocialnetworkApiWorkgroupAvatarDataType>,
 		/// `id`: `string`.
-		pub id: Option<String>,
+		///
+		/// Values: `folder`, `tasks`, `chart`, `briefcase`, `group`, ``, `URL`.
+		pub id: Option<SocialnetworkApiWorkgroupAvatarDataId>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -16877,6 +17375,23 @@ pub mod socialnetwork_api_workgroup {
 	result_impls!(
 		SocialnetworkApiWorkgroupUserData { req field "ROLE" role, req field
 		"INITIATED_BY_TYPE" initiated_by_type, opt field "IS_SUBSCRIBED" is_subscribed, }
+	);
+	/// Allowed values of `socialnetwork.api.workgroup.PRIVACY_CODE` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupPrivacyCode {
+		/// `open`
+		Open,
+		/// `closed`
+		Closed,
+		/// `secret`
+		Secret,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupPrivacyCode { Open = "open", Closed = "closed", Secret =
+		"secret" }
 	);
 	/// The object `socialnetwork.api.workgroup.LIST_OF_MEMBERS` of `socialnetwork.api.workgroup`: `object`.
 	///
@@ -16995,6 +17510,44 @@ pub mod socialnetwork_api_workgroup {
 		workgroup_requests_out, opt field "workgroup_requests_in" workgroup_requests_in,
 		}
 	);
+	/// Allowed values of `socialnetwork.api.workgroup.ADDITIONAL_DATA.ROLE` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupAdditionalDataRole {
+		/// `A`
+		A,
+		/// `E`
+		E,
+		/// `K`
+		K,
+		/// `Z`
+		Z,
+		/// ``
+		Empty,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupAdditionalDataRole { A = "A", E = "E", K = "K", Z = "Z",
+		Empty = "" }
+	);
+	/// Allowed values of `socialnetwork.api.workgroup.ADDITIONAL_DATA.INITIATED_BY_TYPE` in `socialnetwork.api.workgroup`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum SocialnetworkApiWorkgroupAdditionalDataInitiatedByType {
+		/// `U`
+		U,
+		/// `G`
+		G,
+		/// ``
+		Empty,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(
+		SocialnetworkApiWorkgroupAdditionalDataInitiatedByType { U = "U", G = "G", Empty
+		= "" }
+	);
 	/// The object `socialnetwork.api.workgroup.ADDITIONAL_DATA` of `socialnetwork.api.workgroup`: `object`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html>
@@ -17002,9 +17555,15 @@ pub mod socialnetwork_api_workgroup {
 	#[non_exhaustive]
 	pub struct SocialnetworkApiWorkgroupAdditionalData {
 		/// `ROLE`: `string`.
-		pub role: Option<String>,
+		///
+		/// Values: `A`, `E`, `K`, `Z`, ``.
+		pub role: Option<SocialnetworkApiWorkgroupAdditionalDataRole>,
 		/// `INITIATED_BY_TYPE`: `string`.
-		pub initiated_by_type: Option<String>,
+		///
+		/// Values: `U`, `G`, ``.
+		pub initiated_by_type: Option<
+			SocialnetworkApiWorkgroupAdditionalDataInitiatedByType,
+		>,
 		/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 		pub extra: crate::Extra,
 	}
@@ -17057,11 +17616,15 @@ pub mod socialnetwork_api_workgroup {
 		/// `IMAGE_ID`: `integer`.
 		pub image_id: Option<i64>,
 		/// `AVATAR_TYPE`: `string`.
-		pub avatar_type: Option<String>,
+		///
+		/// Values: `folder`, `checks`, `pie`, `bag`, `members`, ``.
+		pub avatar_type: Option<SocialnetworkApiWorkgroupAvatarType>,
 		/// `OWNER_ID`: `user`.
 		pub owner_id: Option<i64>,
 		/// `INITIATE_PERMS`: `enum`.
-		pub initiate_perms: Option<String>,
+		///
+		/// Values: `A`, `E`, `K`.
+		pub initiate_perms: Option<SocialnetworkApiWorkgroupInitiatePerms>,
 		/// `NUMBER_OF_MEMBERS`: `integer`.
 		pub number_of_members: Option<i64>,
 		/// `NUMBER_OF_MODERATORS`: `integer`.
@@ -17085,9 +17648,15 @@ pub mod socialnetwork_api_workgroup {
 		/// `SCRUM_SPRINT_DURATION`: `integer`.
 		pub scrum_sprint_duration: Option<i64>,
 		/// `SCRUM_TASK_RESPONSIBLE`: `string`.
-		pub scrum_task_responsible: Option<String>,
+		///
+		/// Values: `A`, `M`, ``.
+		pub scrum_task_responsible: Option<
+			SocialnetworkApiWorkgroupScrumTaskResponsible,
+		>,
 		/// `TYPE`: `enum`.
-		pub type_: Option<String>,
+		///
+		/// Values: `group`, `project`, `scrum`, `collab`.
+		pub type_: Option<SocialnetworkApiWorkgroupType>,
 		/// `MEMBERS`: `array`.
 		pub members: Vec<::serde_json::Value>,
 		/// `CHAT_ID`: `integer`.
@@ -17123,7 +17692,9 @@ pub mod socialnetwork_api_workgroup {
 		/// `IS_PIN`: `boolean`.
 		pub is_pin: Option<bool>,
 		/// `PRIVACY_CODE`: `string`.
-		pub privacy_code: Option<String>,
+		///
+		/// Values: `open`, `closed`, `secret`.
+		pub privacy_code: Option<SocialnetworkApiWorkgroupPrivacyCode>,
 		/// `LIST_OF_MEMBERS`: `object`.
 		pub list_of_members: Option<SocialnetworkApiWorkgroupListOfMembers>,
 		/// `FEATURES`: `object`.

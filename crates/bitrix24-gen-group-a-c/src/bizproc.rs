@@ -223,6 +223,38 @@ pub mod activity {
 			"ERROR_ACTIVITY_ADD_FAILURE" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.PROPERTIES.Type` in `bizproc.activity.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum PropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			PropertiesType { Bool = "bool", Date = "date", Datetime = "datetime", Double
+			= "double", File = "file", Int = "int", Select = "select", String = "string",
+			Text = "text", User = "user" }
+		);
 		/// The object `params.PROPERTIES` of `bizproc.activity.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html>
@@ -234,7 +266,9 @@ pub mod activity {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<PropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -259,7 +293,7 @@ pub mod activity {
 		setters!(
 			Properties { some into name name "Name" : ::serde_json::Value, some into
 			description description "Description" : ::serde_json::Value, some into type_
-			type_ "Type" : String, some into options options "Options" :
+			type_ "Type" : PropertiesType, some into options options "Options" :
 			::serde_json::Value, some into required required "Required" : bool, some into
 			multiple multiple "Multiple" : bool, some into default default "Default" :
 			::serde_json::Value, }
@@ -268,6 +302,38 @@ pub mod activity {
 			Properties { opt exact "Name" name, opt exact "Description" description, opt
 			exact "Type" type_, opt exact "Options" options, opt_yn exact "Required"
 			required, opt_yn exact "Multiple" multiple, opt exact "Default" default, }
+		);
+		/// Allowed values of `params.RETURN_PROPERTIES.Type` in `bizproc.activity.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ReturnPropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ReturnPropertiesType { Bool = "bool", Date = "date", Datetime = "datetime",
+			Double = "double", File = "file", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
 		);
 		/// The object `params.RETURN_PROPERTIES` of `bizproc.activity.add`: `object`.
 		///
@@ -280,7 +346,9 @@ pub mod activity {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<ReturnPropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -305,10 +373,10 @@ pub mod activity {
 		setters!(
 			ReturnProperties { some into name name "Name" : ::serde_json::Value, some
 			into description description "Description" : ::serde_json::Value, some into
-			type_ type_ "Type" : String, some into options options "Options" :
-			::serde_json::Value, some into required required "Required" : bool, some into
-			multiple multiple "Multiple" : bool, some into default default "Default" :
-			::serde_json::Value, }
+			type_ type_ "Type" : ReturnPropertiesType, some into options options
+			"Options" : ::serde_json::Value, some into required required "Required" :
+			bool, some into multiple multiple "Multiple" : bool, some into default
+			default "Default" : ::serde_json::Value, }
 		);
 		params_impls!(
 			ReturnProperties { opt exact "Name" name, opt exact "Description"
@@ -413,6 +481,38 @@ pub mod activity {
 			"ERROR_WRONG_HANDLER_URL" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.FIELDS.PROPERTIES.Type` in `bizproc.activity.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsPropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsPropertiesType { Bool = "bool", Date = "date", Datetime = "datetime",
+			Double = "double", File = "file", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
+		);
 		/// The object `params.FIELDS.PROPERTIES` of `bizproc.activity.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html>
@@ -424,7 +524,9 @@ pub mod activity {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<FieldsPropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -449,16 +551,48 @@ pub mod activity {
 		setters!(
 			FieldsProperties { some into name name "Name" : ::serde_json::Value, some
 			into description description "Description" : ::serde_json::Value, some into
-			type_ type_ "Type" : String, some into options options "Options" :
-			::serde_json::Value, some into required required "Required" : bool, some into
-			multiple multiple "Multiple" : bool, some into default default "Default" :
-			::serde_json::Value, }
+			type_ type_ "Type" : FieldsPropertiesType, some into options options
+			"Options" : ::serde_json::Value, some into required required "Required" :
+			bool, some into multiple multiple "Multiple" : bool, some into default
+			default "Default" : ::serde_json::Value, }
 		);
 		params_impls!(
 			FieldsProperties { opt exact "Name" name, opt exact "Description"
 			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
 			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
 			"Default" default, }
+		);
+		/// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Type` in `bizproc.activity.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsReturnPropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsReturnPropertiesType { Bool = "bool", Date = "date", Datetime =
+			"datetime", Double = "double", File = "file", Int = "int", Select = "select",
+			String = "string", Text = "text", User = "user" }
 		);
 		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.activity.update`: `object`.
 		///
@@ -471,7 +605,9 @@ pub mod activity {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<FieldsReturnPropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -496,10 +632,10 @@ pub mod activity {
 		setters!(
 			FieldsReturnProperties { some into name name "Name" : ::serde_json::Value,
 			some into description description "Description" : ::serde_json::Value, some
-			into type_ type_ "Type" : String, some into options options "Options" :
-			::serde_json::Value, some into required required "Required" : bool, some into
-			multiple multiple "Multiple" : bool, some into default default "Default" :
-			::serde_json::Value, }
+			into type_ type_ "Type" : FieldsReturnPropertiesType, some into options
+			options "Options" : ::serde_json::Value, some into required required
+			"Required" : bool, some into multiple multiple "Multiple" : bool, some into
+			default default "Default" : ::serde_json::Value, }
 		);
 		params_impls!(
 			FieldsReturnProperties { opt exact "Name" name, opt exact "Description"
@@ -821,6 +957,38 @@ pub mod robot {
 			"ERROR_ACTIVITY_ADD_FAILURE" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.PROPERTIES.Type` in `bizproc.robot.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum PropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			PropertiesType { Bool = "bool", Date = "date", Datetime = "datetime", Double
+			= "double", File = "file", Int = "int", Select = "select", String = "string",
+			Text = "text", User = "user" }
+		);
 		/// The object `params.PROPERTIES` of `bizproc.robot.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html>
@@ -832,7 +1000,9 @@ pub mod robot {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<PropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -857,7 +1027,7 @@ pub mod robot {
 		setters!(
 			Properties { some into name name "Name" : ::serde_json::Value, some into
 			description description "Description" : ::serde_json::Value, some into type_
-			type_ "Type" : String, some into options options "Options" :
+			type_ "Type" : PropertiesType, some into options options "Options" :
 			::serde_json::Value, some into required required "Required" : bool, some into
 			multiple multiple "Multiple" : bool, some into default default "Default" :
 			::serde_json::Value, }
@@ -866,6 +1036,38 @@ pub mod robot {
 			Properties { opt exact "Name" name, opt exact "Description" description, opt
 			exact "Type" type_, opt exact "Options" options, opt_yn exact "Required"
 			required, opt_yn exact "Multiple" multiple, opt exact "Default" default, }
+		);
+		/// Allowed values of `params.RETURN_PROPERTIES.Type` in `bizproc.robot.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ReturnPropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ReturnPropertiesType { Bool = "bool", Date = "date", Datetime = "datetime",
+			Double = "double", File = "file", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
 		);
 		/// The object `params.RETURN_PROPERTIES` of `bizproc.robot.add`: `object`.
 		///
@@ -878,7 +1080,9 @@ pub mod robot {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<ReturnPropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -903,10 +1107,10 @@ pub mod robot {
 		setters!(
 			ReturnProperties { some into name name "Name" : ::serde_json::Value, some
 			into description description "Description" : ::serde_json::Value, some into
-			type_ type_ "Type" : String, some into options options "Options" :
-			::serde_json::Value, some into required required "Required" : bool, some into
-			multiple multiple "Multiple" : bool, some into default default "Default" :
-			::serde_json::Value, }
+			type_ type_ "Type" : ReturnPropertiesType, some into options options
+			"Options" : ::serde_json::Value, some into required required "Required" :
+			bool, some into multiple multiple "Multiple" : bool, some into default
+			default "Default" : ::serde_json::Value, }
 		);
 		params_impls!(
 			ReturnProperties { opt exact "Name" name, opt exact "Description"
@@ -987,6 +1191,38 @@ pub mod robot {
 			"ERROR_WRONG_HANDLER_URL" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.FIELDS.PROPERTIES.Type` in `bizproc.robot.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsPropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsPropertiesType { Bool = "bool", Date = "date", Datetime = "datetime",
+			Double = "double", File = "file", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
+		);
 		/// The object `params.FIELDS.PROPERTIES` of `bizproc.robot.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html>
@@ -998,7 +1234,9 @@ pub mod robot {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<FieldsPropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -1023,16 +1261,48 @@ pub mod robot {
 		setters!(
 			FieldsProperties { some into name name "Name" : ::serde_json::Value, some
 			into description description "Description" : ::serde_json::Value, some into
-			type_ type_ "Type" : String, some into options options "Options" :
-			::serde_json::Value, some into required required "Required" : bool, some into
-			multiple multiple "Multiple" : bool, some into default default "Default" :
-			::serde_json::Value, }
+			type_ type_ "Type" : FieldsPropertiesType, some into options options
+			"Options" : ::serde_json::Value, some into required required "Required" :
+			bool, some into multiple multiple "Multiple" : bool, some into default
+			default "Default" : ::serde_json::Value, }
 		);
 		params_impls!(
 			FieldsProperties { opt exact "Name" name, opt exact "Description"
 			description, opt exact "Type" type_, opt exact "Options" options, opt_yn
 			exact "Required" required, opt_yn exact "Multiple" multiple, opt exact
 			"Default" default, }
+		);
+		/// Allowed values of `params.FIELDS.RETURN_PROPERTIES.Type` in `bizproc.robot.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsReturnPropertiesType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `file`
+			File,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsReturnPropertiesType { Bool = "bool", Date = "date", Datetime =
+			"datetime", Double = "double", File = "file", Int = "int", Select = "select",
+			String = "string", Text = "text", User = "user" }
 		);
 		/// The object `params.FIELDS.RETURN_PROPERTIES` of `bizproc.robot.update`: `object`.
 		///
@@ -1045,7 +1315,9 @@ pub mod robot {
 			/// `Description`: `string | object`, optional.
 			pub description: Option<::serde_json::Value>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `file`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<FieldsReturnPropertiesType>,
 			/// `Options`: `array`, optional.
 			pub options: Option<::serde_json::Value>,
 			/// `Required`: `boolean`, optional.
@@ -1070,10 +1342,10 @@ pub mod robot {
 		setters!(
 			FieldsReturnProperties { some into name name "Name" : ::serde_json::Value,
 			some into description description "Description" : ::serde_json::Value, some
-			into type_ type_ "Type" : String, some into options options "Options" :
-			::serde_json::Value, some into required required "Required" : bool, some into
-			multiple multiple "Multiple" : bool, some into default default "Default" :
-			::serde_json::Value, }
+			into type_ type_ "Type" : FieldsReturnPropertiesType, some into options
+			options "Options" : ::serde_json::Value, some into required required
+			"Required" : bool, some into multiple multiple "Multiple" : bool, some into
+			default default "Default" : ::serde_json::Value, }
 		);
 		params_impls!(
 			FieldsReturnProperties { opt exact "Name" name, opt exact "Description"
@@ -1383,6 +1655,36 @@ pub mod task {
 		string_enum!(
 			SelectParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
 		);
+		/// Allowed values of `params.SELECT.PARAMETERS.Fields.Type` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum SelectParametersFieldsType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			SelectParametersFieldsType { Bool = "bool", Date = "date", Datetime =
+			"datetime", Double = "double", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
+		);
 		/// The object `params.SELECT.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -1392,7 +1694,9 @@ pub mod task {
 			/// `Id`: `string`, optional.
 			pub id: Option<String>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<SelectParametersFieldsType>,
 			/// `Name`: `string | object`, optional.
 			pub name: Option<::serde_json::Value>,
 			/// `Description`: `string | object`, optional.
@@ -1418,12 +1722,13 @@ pub mod task {
 		}
 		setters!(
 			SelectParametersFields { some into id id "Id" : String, some into type_ type_
-			"Type" : String, some into name name "Name" : ::serde_json::Value, some into
-			description description "Description" : ::serde_json::Value, some into
-			multiple multiple "Multiple" : bool, some into required required "Required" :
-			bool, some into options options "Options" : ::serde_json::Value, some into
-			settings settings "Settings" : ::serde_json::Value, some into default default
-			"Default" : ::serde_json::Value, }
+			"Type" : SelectParametersFieldsType, some into name name "Name" :
+			::serde_json::Value, some into description description "Description" :
+			::serde_json::Value, some into multiple multiple "Multiple" : bool, some into
+			required required "Required" : bool, some into options options "Options" :
+			::serde_json::Value, some into settings settings "Settings" :
+			::serde_json::Value, some into default default "Default" :
+			::serde_json::Value, }
 		);
 		params_impls!(
 			SelectParametersFields { opt exact "Id" id, opt exact "Type" type_, opt exact
@@ -1619,6 +1924,36 @@ pub mod task {
 		string_enum!(
 			FilterParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
 		);
+		/// Allowed values of `params.FILTER.PARAMETERS.Fields.Type` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FilterParametersFieldsType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FilterParametersFieldsType { Bool = "bool", Date = "date", Datetime =
+			"datetime", Double = "double", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
+		);
 		/// The object `params.FILTER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -1628,7 +1963,9 @@ pub mod task {
 			/// `Id`: `string`, optional.
 			pub id: Option<String>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<FilterParametersFieldsType>,
 			/// `Name`: `string | object`, optional.
 			pub name: Option<::serde_json::Value>,
 			/// `Description`: `string | object`, optional.
@@ -1654,12 +1991,13 @@ pub mod task {
 		}
 		setters!(
 			FilterParametersFields { some into id id "Id" : String, some into type_ type_
-			"Type" : String, some into name name "Name" : ::serde_json::Value, some into
-			description description "Description" : ::serde_json::Value, some into
-			multiple multiple "Multiple" : bool, some into required required "Required" :
-			bool, some into options options "Options" : ::serde_json::Value, some into
-			settings settings "Settings" : ::serde_json::Value, some into default default
-			"Default" : ::serde_json::Value, }
+			"Type" : FilterParametersFieldsType, some into name name "Name" :
+			::serde_json::Value, some into description description "Description" :
+			::serde_json::Value, some into multiple multiple "Multiple" : bool, some into
+			required required "Required" : bool, some into options options "Options" :
+			::serde_json::Value, some into settings settings "Settings" :
+			::serde_json::Value, some into default default "Default" :
+			::serde_json::Value, }
 		);
 		params_impls!(
 			FilterParametersFields { opt exact "Id" id, opt exact "Type" type_, opt exact
@@ -1855,6 +2193,36 @@ pub mod task {
 		string_enum!(
 			OrderParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
 		);
+		/// Allowed values of `params.ORDER.PARAMETERS.Fields.Type` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OrderParametersFieldsType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OrderParametersFieldsType { Bool = "bool", Date = "date", Datetime =
+			"datetime", Double = "double", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
+		);
 		/// The object `params.ORDER.PARAMETERS.Fields` of `bizproc.task.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -1864,7 +2232,9 @@ pub mod task {
 			/// `Id`: `string`, optional.
 			pub id: Option<String>,
 			/// `Type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<OrderParametersFieldsType>,
 			/// `Name`: `string | object`, optional.
 			pub name: Option<::serde_json::Value>,
 			/// `Description`: `string | object`, optional.
@@ -1890,12 +2260,13 @@ pub mod task {
 		}
 		setters!(
 			OrderParametersFields { some into id id "Id" : String, some into type_ type_
-			"Type" : String, some into name name "Name" : ::serde_json::Value, some into
-			description description "Description" : ::serde_json::Value, some into
-			multiple multiple "Multiple" : bool, some into required required "Required" :
-			bool, some into options options "Options" : ::serde_json::Value, some into
-			settings settings "Settings" : ::serde_json::Value, some into default default
-			"Default" : ::serde_json::Value, }
+			"Type" : OrderParametersFieldsType, some into name name "Name" :
+			::serde_json::Value, some into description description "Description" :
+			::serde_json::Value, some into multiple multiple "Multiple" : bool, some into
+			required required "Required" : bool, some into options options "Options" :
+			::serde_json::Value, some into settings settings "Settings" :
+			::serde_json::Value, some into default default "Default" :
+			::serde_json::Value, }
 		);
 		params_impls!(
 			OrderParametersFields { opt exact "Id" id, opt exact "Type" type_, opt exact
@@ -2091,6 +2462,36 @@ pub mod task {
 		string_enum!(
 			ItemParametersCommentRequired { N = "N", Y = "Y", Ya = "YA", Yr = "YR" }
 		);
+		/// Allowed values of `result.PARAMETERS.Fields.Type` in `bizproc.task.list`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ItemParametersFieldsType {
+			/// `bool`
+			Bool,
+			/// `date`
+			Date,
+			/// `datetime`
+			Datetime,
+			/// `double`
+			Double,
+			/// `int`
+			Int,
+			/// `select`
+			Select,
+			/// `string`
+			String,
+			/// `text`
+			Text,
+			/// `user`
+			User,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			ItemParametersFieldsType { Bool = "bool", Date = "date", Datetime =
+			"datetime", Double = "double", Int = "int", Select = "select", String =
+			"string", Text = "text", User = "user" }
+		);
 		/// The object `result.PARAMETERS.Fields` of `bizproc.task.list`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html>
@@ -2100,7 +2501,9 @@ pub mod task {
 			/// `Id`: `string`.
 			pub id: Option<String>,
 			/// `Type`: `string`.
-			pub type_: Option<String>,
+			///
+			/// Values: `bool`, `date`, `datetime`, `double`, `int`, `select`, `string`, `text`, `user`.
+			pub type_: Option<ItemParametersFieldsType>,
 			/// `Name`: `string | object`.
 			pub name: ::serde_json::Value,
 			/// `Description`: `string | object`.
@@ -2504,6 +2907,8 @@ pub mod workflow {
 			/// `TEMPLATE_DATA`: `file`, required.
 			pub template_data: ::serde_json::Value,
 			/// `AUTO_EXECUTE`: `integer`, optional.
+			///
+			/// Values: `0`, `1`, `2`, `3`.
 			pub auto_execute: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
@@ -2718,6 +3123,8 @@ pub mod workflow {
 				/// `DOCUMENT_TYPE`: `string`, optional.
 				pub document_type: Option<String>,
 				/// `AUTO_EXECUTE`: `integer`, optional.
+				///
+				/// Values: `0`, `1`, `2`, `3`.
 				pub auto_execute: Option<i64>,
 				/// `NAME`: `string`, optional.
 				pub name: Option<String>,
@@ -2802,6 +3209,8 @@ pub mod workflow {
 				/// `DOCUMENT_TYPE`: `string`, optional.
 				pub document_type: Option<String>,
 				/// `AUTO_EXECUTE`: `integer`, optional.
+				///
+				/// Values: `0`, `1`, `2`, `3`.
 				pub auto_execute: Option<i64>,
 				/// `NAME`: `string`, optional.
 				pub name: Option<String>,
@@ -2886,6 +3295,8 @@ pub mod workflow {
 				/// `DOCUMENT_TYPE`: `string`, optional.
 				pub document_type: Option<String>,
 				/// `AUTO_EXECUTE`: `integer`, optional.
+				///
+				/// Values: `0`, `1`, `2`, `3`.
 				pub auto_execute: Option<i64>,
 				/// `NAME`: `string`, optional.
 				pub name: Option<String>,
@@ -2970,6 +3381,8 @@ pub mod workflow {
 				/// `DOCUMENT_TYPE`: `string`.
 				pub document_type: Option<String>,
 				/// `AUTO_EXECUTE`: `integer`.
+				///
+				/// Values: `0`, `1`, `2`, `3`.
 				pub auto_execute: Option<i64>,
 				/// `NAME`: `string`.
 				pub name: Option<String>,
@@ -3054,6 +3467,8 @@ pub mod workflow {
 				/// `TEMPLATE_DATA`: `file`, optional.
 				pub template_data: Option<::serde_json::Value>,
 				/// `AUTO_EXECUTE`: `integer`, optional.
+				///
+				/// Values: `0`, `1`, `2`, `3`.
 				pub auto_execute: Option<i64>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,

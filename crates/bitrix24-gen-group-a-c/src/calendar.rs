@@ -62,6 +62,25 @@ pub mod accessibility {
 		string_enum!(
 			OutputKeyImportance { High = "high", Normal = "normal", Low = "low" }
 		);
+		/// Allowed values of `result.<key>.EVENT_TYPE` in `calendar.accessibility.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputKeyEventType {
+			/// `#shared#`
+			HashShared,
+			/// `#shared_crm#`
+			HashSharedCrm,
+			/// `#collab#`
+			HashCollab,
+			/// `#shared_collab#`
+			HashSharedCollab,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OutputKeyEventType { HashShared = "#shared#", HashSharedCrm = "#shared_crm#",
+			HashCollab = "#collab#", HashSharedCollab = "#shared_collab#" }
+		);
 		/// The object `result.<key>` of `calendar.accessibility.get`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-accessibility-get.html>
@@ -101,7 +120,9 @@ pub mod accessibility {
 			/// Values: `high`, `normal`, `low`.
 			pub importance: Option<OutputKeyImportance>,
 			/// `EVENT_TYPE`: `string`.
-			pub event_type: Option<String>,
+			///
+			/// Values: `#shared#`, `#shared_crm#`, `#collab#`, `#shared_collab#`.
+			pub event_type: Option<OutputKeyEventType>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
@@ -146,7 +167,9 @@ pub mod event {
 	#[non_exhaustive]
 	pub struct Add {
 		/// `type`: `string`, required.
-		pub type_: String,
+		///
+		/// Values: `user`, `group`, `company_calendar`.
+		pub type_: add::Type,
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// `from`: `datetime | date`, required.
@@ -180,9 +203,13 @@ pub mod event {
 		/// `text_color`: `string`, optional.
 		pub text_color: Option<String>,
 		/// `accessibility`: `string`, optional.
-		pub accessibility: Option<String>,
+		///
+		/// Values: `busy`, `absent`, `quest`, `free`.
+		pub accessibility: Option<add::Accessibility>,
 		/// `importance`: `string`, optional.
-		pub importance: Option<String>,
+		///
+		/// Values: `high`, `normal`, `low`.
+		pub importance: Option<add::Importance>,
 		/// `private_event`: `boolean`, optional.
 		///
 		/// Values: `Y`, `N`.
@@ -209,7 +236,7 @@ pub mod event {
 	impl Add {
 		/// The call with its required parameters: `type`, `ownerId`, `from`, `to`, `section`, `name`.
 		pub fn new(
-			type_: impl Into<String>,
+			type_: impl Into<add::Type>,
 			owner_id: impl Into<i64>,
 			from: impl Into<::bitrix24_runtime::DateTime>,
 			to: impl Into<::bitrix24_runtime::DateTime>,
@@ -254,13 +281,13 @@ pub mod event {
 		"timezone_to" : String, some into description description "description" : String,
 		some into color color "color" : String, some into text_color text_color
 		"text_color" : String, some into accessibility accessibility "accessibility" :
-		String, some into importance importance "importance" : String, some into
-		private_event private_event "private_event" : bool, some into rrule rrule "rrule"
-		: add::Rrule, some into is_meeting is_meeting "is_meeting" : bool, some into
-		location location "location" : String, some iter remind remind "remind" :
-		add::Remind, some into attendees attendees "attendees" : ::serde_json::Value,
-		some into meeting meeting "meeting" : add::Meeting, some into crm_fields
-		crm_fields "crm_fields" : ::serde_json::Value, }
+		add::Accessibility, some into importance importance "importance" :
+		add::Importance, some into private_event private_event "private_event" : bool,
+		some into rrule rrule "rrule" : add::Rrule, some into is_meeting is_meeting
+		"is_meeting" : bool, some into location location "location" : String, some iter
+		remind remind "remind" : add::Remind, some into attendees attendees "attendees" :
+		::serde_json::Value, some into meeting meeting "meeting" : add::Meeting, some
+		into crm_fields crm_fields "crm_fields" : ::serde_json::Value, }
 	);
 	params_impls!(
 		Add { req field "type" type_, req field "ownerId" owner_id, req field "from"
@@ -311,7 +338,9 @@ pub mod event {
 	#[non_exhaustive]
 	pub struct Get {
 		/// `type`: `string`, required.
-		pub type_: String,
+		///
+		/// Values: `user`, `group`, `company_calendar`.
+		pub type_: get::Type,
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// `from`: `date`, optional.
@@ -325,7 +354,7 @@ pub mod event {
 	}
 	impl Get {
 		/// The call with its required parameters: `type`, `ownerId`.
-		pub fn new(type_: impl Into<String>, owner_id: impl Into<i64>) -> Self {
+		pub fn new(type_: impl Into<get::Type>, owner_id: impl Into<i64>) -> Self {
 			Self {
 				type_: type_.into(),
 				owner_id: owner_id.into(),
@@ -383,7 +412,9 @@ pub mod event {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// `type`: `string`, required.
-		pub type_: String,
+		///
+		/// Values: `user`, `group`, `company_calendar`.
+		pub type_: update::Type,
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// `from`: `datetime | date`, optional.
@@ -413,9 +444,13 @@ pub mod event {
 		/// `text_color`: `string`, optional.
 		pub text_color: Option<String>,
 		/// `accessibility`: `string`, optional.
-		pub accessibility: Option<String>,
+		///
+		/// Values: `busy`, `absent`, `quest`, `free`.
+		pub accessibility: Option<update::Accessibility>,
 		/// `importance`: `string`, optional.
-		pub importance: Option<String>,
+		///
+		/// Values: `high`, `normal`, `low`.
+		pub importance: Option<update::Importance>,
 		/// `private_event`: `boolean`, optional.
 		///
 		/// Values: `Y`, `N`.
@@ -451,7 +486,7 @@ pub mod event {
 		/// The call with its required parameters: `id`, `type`, `ownerId`.
 		pub fn new(
 			id: impl Into<i64>,
-			type_: impl Into<String>,
+			type_: impl Into<update::Type>,
 			owner_id: impl Into<i64>,
 		) -> Self {
 			Self {
@@ -496,9 +531,9 @@ pub mod event {
 		String, some into timezone_to timezone_to "timezone_to" : String, some into
 		description description "description" : String, some into color color "color" :
 		String, some into text_color text_color "text_color" : String, some into
-		accessibility accessibility "accessibility" : String, some into importance
-		importance "importance" : String, some into private_event private_event
-		"private_event" : bool, some into recurrence_mode recurrence_mode
+		accessibility accessibility "accessibility" : update::Accessibility, some into
+		importance importance "importance" : update::Importance, some into private_event
+		private_event "private_event" : bool, some into recurrence_mode recurrence_mode
 		"recurrence_mode" : update::RecurrenceMode, some into current_date_from
 		current_date_from "current_date_from" : ::bitrix24_runtime::DateTime, some into
 		rrule rrule "rrule" : update::Rrule, some into is_meeting is_meeting "is_meeting"
@@ -528,6 +563,74 @@ pub mod event {
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.event.add" is not set` (no status), `The required parameter "ownerId" for the method "calendar.event.add" is not set` (no status), `The required parameter "name" for the method "calendar.event.add" is not set` (no status), `The required parameter "from" for the method "calendar.event.add" is not set` (no status), `The required parameter "to" for the method "calendar.event.add" is not set` (no status), `Invalid value for the parameter "name"` (no status), `Invalid value for the parameter "description"` (no status), `Access denied` (no status), `You specified an invalid calendar section ID or the user does not have access to it` (no status), `The list of event links to CRM must be an array` (no status), `An error occurred while creating the event` (no status).
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.event.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// `company_calendar`
+			CompanyCalendar,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Type { User = "user", Group = "group", CompanyCalendar = "company_calendar" }
+		);
+		/// Allowed values of `params.accessibility` in `calendar.event.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Accessibility {
+			/// `busy`
+			Busy,
+			/// `absent`
+			Absent,
+			/// `quest`
+			Quest,
+			/// `free`
+			Free,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Accessibility { Busy = "busy", Absent = "absent", Quest = "quest", Free =
+			"free" }
+		);
+		/// Allowed values of `params.importance` in `calendar.event.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Importance {
+			/// `high`
+			High,
+			/// `normal`
+			Normal,
+			/// `low`
+			Low,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Importance { High = "high", Normal = "normal", Low = "low" });
+		/// Allowed values of `params.rrule.FREQ` in `calendar.event.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum RruleFreq {
+			/// `DAILY`
+			Daily,
+			/// `WEEKLY`
+			Weekly,
+			/// `MONTHLY`
+			Monthly,
+			/// `YEARLY`
+			Yearly,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			RruleFreq { Daily = "DAILY", Weekly = "WEEKLY", Monthly = "MONTHLY", Yearly =
+			"YEARLY" }
+		);
 		/// The object `params.rrule` of `calendar.event.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -535,7 +638,9 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct Rrule {
 			/// `FREQ`: `string`, optional.
-			pub freq: Option<String>,
+			///
+			/// Values: `DAILY`, `WEEKLY`, `MONTHLY`, `YEARLY`.
+			pub freq: Option<RruleFreq>,
 			/// `COUNT`: `integer`, optional.
 			pub count: Option<i64>,
 			/// `INTERVAL`: `integer`, optional.
@@ -554,8 +659,8 @@ pub mod event {
 			}
 		}
 		setters!(
-			Rrule { some into freq freq "FREQ" : String, some into count count "COUNT" :
-			i64, some into interval interval "INTERVAL" : i64, some into byday byday
+			Rrule { some into freq freq "FREQ" : RruleFreq, some into count count "COUNT"
+			: i64, some into interval interval "INTERVAL" : i64, some into byday byday
 			"BYDAY" : ::serde_json::Value, some into until until "UNTIL" :
 			::bitrix24_runtime::DateTime, }
 		);
@@ -563,6 +668,20 @@ pub mod event {
 			Rrule { opt exact "FREQ" freq, opt exact "COUNT" count, opt exact "INTERVAL"
 			interval, opt exact "BYDAY" byday, opt exact "UNTIL" until, }
 		);
+		/// Allowed values of `params.remind.type` in `calendar.event.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum RemindType {
+			/// `min`
+			Min,
+			/// `hour`
+			Hour,
+			/// `day`
+			Day,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(RemindType { Min = "min", Hour = "hour", Day = "day" });
 		/// The object `params.remind` of `calendar.event.add`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html>
@@ -570,7 +689,9 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct Remind {
 			/// `type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `min`, `hour`, `day`.
+			pub type_: Option<RemindType>,
 			/// `count`: `integer`, optional.
 			pub count: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -583,8 +704,8 @@ pub mod event {
 			}
 		}
 		setters!(
-			Remind { some into type_ type_ "type" : String, some into count count "count"
-			: i64, }
+			Remind { some into type_ type_ "type" : RemindType, some into count count
+			"count" : i64, }
 		);
 		params_impls!(Remind { opt exact "type" type_, opt exact "count" count, });
 		/// The object `params.meeting` of `calendar.event.add`: `object`.
@@ -640,6 +761,22 @@ pub mod event {
 		///
 		/// The docs also list errors without a code: `Required parameter "type" is not specified for method "calendar.event.get"` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.event.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// `company_calendar`
+			CompanyCalendar,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Type { User = "user", Group = "group", CompanyCalendar = "company_calendar" }
+		);
 		/// The `result` of the call: `object[]`.
 		pub type Output = crate::List<crate::entities::CalendarEvent>;
 		method!(super::Get, "calendar.event.get", V2, true);
@@ -654,7 +791,9 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct Nearest {
 			/// `type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `user`, `group`, `company_calendar`.
+			pub type_: Option<nearest::Type>,
 			/// `ownerId`: `integer`, optional.
 			pub owner_id: Option<i64>,
 			/// `days`: `integer`, optional.
@@ -675,11 +814,11 @@ pub mod event {
 			}
 		}
 		setters!(
-			Nearest { some into type_ type_ "type" : String, some into owner_id owner_id
-			"ownerId" : i64, some into days days "days" : i64, some into for_current_user
-			for_current_user "forCurrentUser" : bool, some into max_events_count
-			max_events_count "maxEventsCount" : i64, some into detail_url detail_url
-			"detailUrl" : String, }
+			Nearest { some into type_ type_ "type" : nearest::Type, some into owner_id
+			owner_id "ownerId" : i64, some into days days "days" : i64, some into
+			for_current_user for_current_user "forCurrentUser" : bool, some into
+			max_events_count max_events_count "maxEventsCount" : i64, some into
+			detail_url detail_url "detailUrl" : String, }
 		);
 		params_impls!(
 			Nearest { opt exact "type" type_, opt exact "ownerId" owner_id, opt exact
@@ -692,6 +831,23 @@ pub mod event {
 			///
 			/// The docs also list errors without a code: `Access denied` (no status).
 			pub type Error = crate::SystemError;
+			/// Allowed values of `params.type` in `calendar.event.get.nearest`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `user`
+				User,
+				/// `group`
+				Group,
+				/// `company_calendar`
+				CompanyCalendar,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Type { User = "user", Group = "group", CompanyCalendar =
+				"company_calendar" }
+			);
 			/// Allowed values of `result.MEETING_STATUS` in `calendar.event.get.nearest`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]
@@ -740,6 +896,20 @@ pub mod event {
 				meeting_creator, opt field "LANGUAGE_ID" language_id, opt field
 				"MAIL_FROM" mail_from, }
 			);
+			/// Allowed values of `result.REMIND.type` in `calendar.event.get.nearest`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ItemRemindType {
+				/// `min`
+				Min,
+				/// `hour`
+				Hour,
+				/// `day`
+				Day,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(ItemRemindType { Min = "min", Hour = "hour", Day = "day" });
 			/// The object `result.REMIND` of `calendar.event.get.nearest`: `array`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-nearest.html>
@@ -747,7 +917,9 @@ pub mod event {
 			#[non_exhaustive]
 			pub struct ItemRemind {
 				/// `type`: `string`.
-				pub type_: Option<String>,
+				///
+				/// Values: `min`, `hour`, `day`.
+				pub type_: Option<ItemRemindType>,
 				/// `count`: `integer`.
 				pub count: Option<i64>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
@@ -755,6 +927,25 @@ pub mod event {
 			}
 			result_impls!(
 				ItemRemind { opt field "type" type_, opt field "count" count, }
+			);
+			/// Allowed values of `result.RRULE.FREQ` in `calendar.event.get.nearest`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum ItemRruleFreq {
+				/// `DAILY`
+				Daily,
+				/// `WEEKLY`
+				Weekly,
+				/// `MONTHLY`
+				Monthly,
+				/// `YEARLY`
+				Yearly,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				ItemRruleFreq { Daily = "DAILY", Weekly = "WEEKLY", Monthly = "MONTHLY",
+				Yearly = "YEARLY" }
 			);
 			/// The object `result.RRULE.BYDAY` of `calendar.event.get.nearest`: `object`.
 			///
@@ -779,7 +970,9 @@ pub mod event {
 			#[non_exhaustive]
 			pub struct ItemRrule {
 				/// `FREQ`: `string`.
-				pub freq: Option<String>,
+				///
+				/// Values: `DAILY`, `WEEKLY`, `MONTHLY`, `YEARLY`.
+				pub freq: Option<ItemRruleFreq>,
 				/// `BYDAY`: `object`.
 				pub byday: Option<ItemRruleByday>,
 				/// `INTERVAL`: `integer`.
@@ -1110,6 +1303,20 @@ pub mod event {
 			field "HIDE_GUESTS" hide_guests, opt field "MEETING_CREATOR" meeting_creator,
 			opt field "LANGUAGE_ID" language_id, opt field "MAIL_FROM" mail_from, }
 		);
+		/// Allowed values of `result.REMIND.type` in `calendar.event.getbyid`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputRemindType {
+			/// `min`
+			Min,
+			/// `hour`
+			Hour,
+			/// `day`
+			Day,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(OutputRemindType { Min = "min", Hour = "hour", Day = "day" });
 		/// The object `result.REMIND` of `calendar.event.getbyid`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1117,13 +1324,34 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct OutputRemind {
 			/// `type`: `string`.
-			pub type_: Option<String>,
+			///
+			/// Values: `min`, `hour`, `day`.
+			pub type_: Option<OutputRemindType>,
 			/// `count`: `integer`.
 			pub count: Option<i64>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(OutputRemind { opt field "type" type_, opt field "count" count, });
+		/// Allowed values of `result.RRULE.FREQ` in `calendar.event.getbyid`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OutputRruleFreq {
+			/// `DAILY`
+			Daily,
+			/// `WEEKLY`
+			Weekly,
+			/// `MONTHLY`
+			Monthly,
+			/// `YEARLY`
+			Yearly,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OutputRruleFreq { Daily = "DAILY", Weekly = "WEEKLY", Monthly = "MONTHLY",
+			Yearly = "YEARLY" }
+		);
 		/// The object `result.RRULE.BYDAY` of `calendar.event.getbyid`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-get-by-id.html>
@@ -1147,7 +1375,9 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct OutputRrule {
 			/// `FREQ`: `string`.
-			pub freq: Option<String>,
+			///
+			/// Values: `DAILY`, `WEEKLY`, `MONTHLY`, `YEARLY`.
+			pub freq: Option<OutputRruleFreq>,
 			/// `BYDAY`: `object`.
 			pub byday: Option<OutputRruleByday>,
 			/// `INTERVAL`: `integer`.
@@ -1425,6 +1655,55 @@ pub mod event {
 		///
 		/// The docs also list errors without a code: `The required parameter "id" for the method "calendar.event.update" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.event.update" is not set.` (no status), `The required parameter "type" for the method "calendar.event.update" is not set.` (no status), `Invalid value for the "name" parameter.` (no status), `Invalid value for the "description" parameter.` (no status), `Access denied.` (no status), `You specified an invalid calendar section ID or the user does not have access to it.` (no status), `An invalid editing type for the recurring event is specified.` (no status), `The event's CRM links list must be an array.` (no status), `An error occurred while changing the event.` (no status).
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.event.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// `company_calendar`
+			CompanyCalendar,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Type { User = "user", Group = "group", CompanyCalendar = "company_calendar" }
+		);
+		/// Allowed values of `params.accessibility` in `calendar.event.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Accessibility {
+			/// `busy`
+			Busy,
+			/// `absent`
+			Absent,
+			/// `quest`
+			Quest,
+			/// `free`
+			Free,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Accessibility { Busy = "busy", Absent = "absent", Quest = "quest", Free =
+			"free" }
+		);
+		/// Allowed values of `params.importance` in `calendar.event.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Importance {
+			/// `high`
+			High,
+			/// `normal`
+			Normal,
+			/// `low`
+			Low,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Importance { High = "high", Normal = "normal", Low = "low" });
 		/// Allowed values of `params.recurrence_mode` in `calendar.event.update`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -1439,6 +1718,25 @@ pub mod event {
 			Unknown(String),
 		}
 		string_enum!(RecurrenceMode { This = "this", Next = "next", All = "all" });
+		/// Allowed values of `params.rrule.FREQ` in `calendar.event.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum RruleFreq {
+			/// `DAILY`
+			Daily,
+			/// `WEEKLY`
+			Weekly,
+			/// `MONTHLY`
+			Monthly,
+			/// `YEARLY`
+			Yearly,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			RruleFreq { Daily = "DAILY", Weekly = "WEEKLY", Monthly = "MONTHLY", Yearly =
+			"YEARLY" }
+		);
 		/// The object `params.rrule` of `calendar.event.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -1446,7 +1744,9 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct Rrule {
 			/// `FREQ`: `string`, optional.
-			pub freq: Option<String>,
+			///
+			/// Values: `DAILY`, `WEEKLY`, `MONTHLY`, `YEARLY`.
+			pub freq: Option<RruleFreq>,
 			/// `COUNT`: `integer`, optional.
 			pub count: Option<i64>,
 			/// `INTERVAL`: `integer`, optional.
@@ -1465,8 +1765,8 @@ pub mod event {
 			}
 		}
 		setters!(
-			Rrule { some into freq freq "FREQ" : String, some into count count "COUNT" :
-			i64, some into interval interval "INTERVAL" : i64, some into byday byday
+			Rrule { some into freq freq "FREQ" : RruleFreq, some into count count "COUNT"
+			: i64, some into interval interval "INTERVAL" : i64, some into byday byday
 			"BYDAY" : ::serde_json::Value, some into until until "UNTIL" :
 			::bitrix24_runtime::DateTime, }
 		);
@@ -1474,6 +1774,20 @@ pub mod event {
 			Rrule { opt exact "FREQ" freq, opt exact "COUNT" count, opt exact "INTERVAL"
 			interval, opt exact "BYDAY" byday, opt exact "UNTIL" until, }
 		);
+		/// Allowed values of `params.remind.type` in `calendar.event.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum RemindType {
+			/// `min`
+			Min,
+			/// `hour`
+			Hour,
+			/// `day`
+			Day,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(RemindType { Min = "min", Hour = "hour", Day = "day" });
 		/// The object `params.remind` of `calendar.event.update`: `array`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html>
@@ -1481,7 +1795,9 @@ pub mod event {
 		#[non_exhaustive]
 		pub struct Remind {
 			/// `type`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `min`, `hour`, `day`.
+			pub type_: Option<RemindType>,
 			/// `count`: `integer`, optional.
 			pub count: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -1494,8 +1810,8 @@ pub mod event {
 			}
 		}
 		setters!(
-			Remind { some into type_ type_ "type" : String, some into count count "count"
-			: i64, }
+			Remind { some into type_ type_ "type" : RemindType, some into count count
+			"count" : i64, }
 		);
 		params_impls!(Remind { opt exact "type" type_, opt exact "count" count, });
 		/// The object `params.meeting` of `calendar.event.update`: `object`.
@@ -2174,7 +2490,9 @@ pub mod section {
 	#[non_exhaustive]
 	pub struct Delete {
 		/// `type`: `string`, required.
-		pub type_: String,
+		///
+		/// Values: `user`, `group`.
+		pub type_: delete::Type,
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// `id`: `integer`, required.
@@ -2185,7 +2503,7 @@ pub mod section {
 	impl Delete {
 		/// The call with its required parameters: `type`, `ownerId`, `id`.
 		pub fn new(
-			type_: impl Into<String>,
+			type_: impl Into<delete::Type>,
 			owner_id: impl Into<i64>,
 			id: impl Into<i64>,
 		) -> Self {
@@ -2212,7 +2530,9 @@ pub mod section {
 	#[non_exhaustive]
 	pub struct Get {
 		/// `type`: `string`, required.
-		pub type_: String,
+		///
+		/// Values: `user`, `group`, `company_calendar`, `location`.
+		pub type_: get::Type,
 		/// `ownerId`: `integer`, required.
 		pub owner_id: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -2220,7 +2540,7 @@ pub mod section {
 	}
 	impl Get {
 		/// The call with its required parameters: `type`, `ownerId`.
-		pub fn new(type_: impl Into<String>, owner_id: impl Into<i64>) -> Self {
+		pub fn new(type_: impl Into<get::Type>, owner_id: impl Into<i64>) -> Self {
 			Self {
 				type_: type_.into(),
 				owner_id: owner_id.into(),
@@ -2361,6 +2681,18 @@ pub mod section {
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.delete" is not set.` (no status), `The required parameter "ownerId" for the method "calendar.section.delete" is not set.` (no status), `Section ID is not set.` (no status), `Access denied.` (no status), `An error occurred while deleting the section.` (no status).
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.section.delete`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Type { User = "user", Group = "group" });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Delete, "calendar.section.delete", V2, false);
@@ -2371,6 +2703,25 @@ pub mod section {
 		///
 		/// The docs also list errors without a code: `The required parameter "type" for the method "calendar.section.get" is not set` (no status), `The required parameter "ownerId" for the method "calendar.section.get" is not set` (no status), `Access denied` (no status).
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.type` in `calendar.section.get`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `user`
+			User,
+			/// `group`
+			Group,
+			/// `company_calendar`
+			CompanyCalendar,
+			/// `location`
+			Location,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			Type { User = "user", Group = "group", CompanyCalendar = "company_calendar",
+			Location = "location" }
+		);
 		/// The object `result.EXPORT` of `calendar.section.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-get.html>

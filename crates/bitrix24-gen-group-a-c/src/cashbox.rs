@@ -22,7 +22,9 @@ pub mod sale {
 			/// `EMAIL`: `string`, required.
 			pub email: String,
 			/// `OFD`: `string`, optional.
-			pub ofd: Option<String>,
+			///
+			/// Values: `bx_firstofd`, `bx_platformaofd`, `bx_yarusofd`, `bx_taxcomofd`, `bx_ofdruofd`, `bx_tenzorofd`, `bx_conturofd`.
+			pub ofd: Option<add::Ofd>,
 			/// `OFD_SETTINGS`: `object`, optional.
 			pub ofd_settings: Option<add::OfdSettings>,
 			/// `NUMBER_KKM`: `string`, optional.
@@ -65,7 +67,7 @@ pub mod sale {
 			}
 		}
 		setters!(
-			Add { some into ofd ofd "OFD" : String, some into ofd_settings ofd_settings
+			Add { some into ofd ofd "OFD" : add::Ofd, some into ofd_settings ofd_settings
 			"OFD_SETTINGS" : add::OfdSettings, some into number_kkm number_kkm
 			"NUMBER_KKM" : String, some into active active "ACTIVE" : bool, some into
 			sort sort "SORT" : i64, some into use_offline use_offline "USE_OFFLINE" :
@@ -187,6 +189,33 @@ pub mod sale {
 				"ERROR_CHECK_FAILURE", ErrorCashboxAdd = "ERROR_CASHBOX_ADD" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.OFD` in `sale.cashbox.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Ofd {
+				/// `bx_firstofd`
+				BxFirstofd,
+				/// `bx_platformaofd`
+				BxPlatformaofd,
+				/// `bx_yarusofd`
+				BxYarusofd,
+				/// `bx_taxcomofd`
+				BxTaxcomofd,
+				/// `bx_ofdruofd`
+				BxOfdruofd,
+				/// `bx_tenzorofd`
+				BxTenzorofd,
+				/// `bx_conturofd`
+				BxConturofd,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Ofd { BxFirstofd = "bx_firstofd", BxPlatformaofd = "bx_platformaofd",
+				BxYarusofd = "bx_yarusofd", BxTaxcomofd = "bx_taxcomofd", BxOfdruofd =
+				"bx_ofdruofd", BxTenzorofd = "bx_tenzorofd", BxConturofd = "bx_conturofd"
+				}
+			);
 			/// The object `params.OFD_SETTINGS` of `sale.cashbox.add`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html>
@@ -1136,6 +1165,33 @@ pub mod sale {
 				ErrorCashboxUpdate = "ERROR_CASHBOX_UPDATE" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.FIELDS.OFD` in `sale.cashbox.update`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum FieldsOfd {
+				/// `bx_firstofd`
+				BxFirstofd,
+				/// `bx_platformaofd`
+				BxPlatformaofd,
+				/// `bx_yarusofd`
+				BxYarusofd,
+				/// `bx_taxcomofd`
+				BxTaxcomofd,
+				/// `bx_ofdruofd`
+				BxOfdruofd,
+				/// `bx_tenzorofd`
+				BxTenzorofd,
+				/// `bx_conturofd`
+				BxConturofd,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				FieldsOfd { BxFirstofd = "bx_firstofd", BxPlatformaofd =
+				"bx_platformaofd", BxYarusofd = "bx_yarusofd", BxTaxcomofd =
+				"bx_taxcomofd", BxOfdruofd = "bx_ofdruofd", BxTenzorofd = "bx_tenzorofd",
+				BxConturofd = "bx_conturofd" }
+			);
 			/// The object `params.FIELDS.OFD_SETTINGS` of `sale.cashbox.update`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html>
@@ -1193,7 +1249,9 @@ pub mod sale {
 				/// `EMAIL`: `string`, optional.
 				pub email: Option<String>,
 				/// `OFD`: `string`, optional.
-				pub ofd: Option<String>,
+				///
+				/// Values: `bx_firstofd`, `bx_platformaofd`, `bx_yarusofd`, `bx_taxcomofd`, `bx_ofdruofd`, `bx_tenzorofd`, `bx_conturofd`.
+				pub ofd: Option<FieldsOfd>,
 				/// `OFD_SETTINGS`: `object`, optional.
 				pub ofd_settings: Option<FieldsOfdSettings>,
 				/// `NUMBER_KKM`: `string`, optional.
@@ -1221,7 +1279,7 @@ pub mod sale {
 			}
 			setters!(
 				Fields { some into name name "NAME" : String, some into email email
-				"EMAIL" : String, some into ofd ofd "OFD" : String, some into
+				"EMAIL" : String, some into ofd ofd "OFD" : FieldsOfd, some into
 				ofd_settings ofd_settings "OFD_SETTINGS" : FieldsOfdSettings, some into
 				number_kkm number_kkm "NUMBER_KKM" : String, some into active active
 				"ACTIVE" : ::serde_json::Value, some into sort sort "SORT" : i64, some

@@ -370,7 +370,9 @@ pub mod file {
 		/// `QUERY`: `string`, required.
 		pub query: String,
 		/// `TYPE`: `enum`, optional.
-		pub type_: Option<String>,
+		///
+		/// Values: `file`, `folder`, `all`.
+		pub type_: Option<search::Type>,
 		/// `FILTER`: `object`, optional.
 		pub filter: Option<search::Filter>,
 		/// `start`: `integer`, optional.
@@ -391,8 +393,8 @@ pub mod file {
 		}
 	}
 	setters!(
-		Search { some into type_ type_ "TYPE" : String, some into filter filter "FILTER"
-		: search::Filter, some into start start "start" : i64, }
+		Search { some into type_ type_ "TYPE" : search::Type, some into filter filter
+		"FILTER" : search::Filter, some into start start "start" : i64, }
 	);
 	params_impls!(
 		Search { req field "QUERY" query, opt exact "TYPE" type_, opt exact "FILTER"
@@ -1219,6 +1221,20 @@ pub mod file {
 			"NOT_FOUND", UnsupportedStorage = "UNSUPPORTED_STORAGE" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.TYPE` in `disk.file.search`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `file`
+			File,
+			/// `folder`
+			Folder,
+			/// `all`
+			All,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Type { File = "file", Folder = "folder", All = "all" });
 		/// The object `params.FILTER` of `disk.file.search`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html>

@@ -22,6 +22,8 @@ pub mod document {
 		/// `values`: `object`, optional.
 		pub values: Option<add::Values>,
 		/// `stampsEnabled`: `integer`, optional.
+		///
+		/// Values: `1`, `0`.
 		pub stamps_enabled: Option<i64>,
 		/// `fields`: `object`, optional.
 		pub fields: Option<add::Fields>,
@@ -91,6 +93,8 @@ pub mod document {
 		/// `id`: `integer`, required.
 		pub id: i64,
 		/// `status`: `integer`, optional.
+		///
+		/// Values: `1`, `0`.
 		pub status: Option<i64>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -214,6 +218,8 @@ pub mod document {
 		/// `values`: `object`, optional.
 		pub values: Option<update::Values>,
 		/// `stampsEnabled`: `integer`, optional.
+		///
+		/// Values: `1`, `0`.
 		pub stamps_enabled: Option<i64>,
 		/// `fields`: `object`, optional.
 		pub fields: Option<update::Fields>,
@@ -1319,6 +1325,25 @@ pub mod numerator {
 		}
 		string_enum!(Error { N100 = "100", N0 = "0" });
 		error_code!(Error);
+		/// Allowed values of `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator.periodicBy` in `documentgenerator.numerator.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy {
+			/// ``
+			Empty,
+			/// `day`
+			Day,
+			/// `month`
+			Month,
+			/// `year`
+			Year,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy {
+			Empty = "", Day = "day", Month = "month", Year = "year" }
+		);
 		/// The object `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html>
@@ -1334,7 +1359,11 @@ pub mod numerator {
 			/// `padString`: `string`, optional.
 			pub pad_string: Option<String>,
 			/// `periodicBy`: `string`, optional.
-			pub periodic_by: Option<String>,
+			///
+			/// Values: ``, `day`, `month`, `year`.
+			pub periodic_by: Option<
+				FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy,
+			>,
 			/// `timezone`: `string`, optional.
 			pub timezone: Option<String>,
 			/// `isDirectNumeration`: `boolean`, optional.
@@ -1356,9 +1385,10 @@ pub mod numerator {
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { some into
 			start start "start" : i64, some into step step "step" : i64, some into length
 			length "length" : i64, some into pad_string pad_string "padString" : String,
-			some into periodic_by periodic_by "periodicBy" : String, some into timezone
-			timezone "timezone" : String, some into is_direct_numeration
-			is_direct_numeration "isDirectNumeration" : bool, }
+			some into periodic_by periodic_by "periodicBy" :
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy,
+			some into timezone timezone "timezone" : String, some into
+			is_direct_numeration is_direct_numeration "isDirectNumeration" : bool, }
 		);
 		params_impls!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt exact
@@ -1695,6 +1725,25 @@ pub mod numerator {
 			Error { N100 = "100", N0 = "0", DocgenAccessError = "DOCGEN_ACCESS_ERROR" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator.periodicBy` in `documentgenerator.numerator.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy {
+			/// ``
+			Empty,
+			/// `day`
+			Day,
+			/// `month`
+			Month,
+			/// `year`
+			Year,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy {
+			Empty = "", Day = "day", Month = "month", Year = "year" }
+		);
 		/// The object `params.fields.settings.Bitrix_Main_Numerator_Generator_SequentNumberGenerator` of `documentgenerator.numerator.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html>
@@ -1710,7 +1759,11 @@ pub mod numerator {
 			/// `padString`: `string`, optional.
 			pub pad_string: Option<String>,
 			/// `periodicBy`: `string`, optional.
-			pub periodic_by: Option<String>,
+			///
+			/// Values: ``, `day`, `month`, `year`.
+			pub periodic_by: Option<
+				FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy,
+			>,
 			/// `timezone`: `string`, optional.
 			pub timezone: Option<String>,
 			/// `isDirectNumeration`: `boolean`, optional.
@@ -1732,9 +1785,10 @@ pub mod numerator {
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { some into
 			start start "start" : i64, some into step step "step" : i64, some into length
 			length "length" : i64, some into pad_string pad_string "padString" : String,
-			some into periodic_by periodic_by "periodicBy" : String, some into timezone
-			timezone "timezone" : String, some into is_direct_numeration
-			is_direct_numeration "isDirectNumeration" : bool, }
+			some into periodic_by periodic_by "periodicBy" :
+			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGeneratorPeriodicBy,
+			some into timezone timezone "timezone" : String, some into
+			is_direct_numeration is_direct_numeration "isDirectNumeration" : bool, }
 		);
 		params_impls!(
 			FieldsSettingsBitrixMainNumeratorGeneratorSequentNumberGenerator { opt exact

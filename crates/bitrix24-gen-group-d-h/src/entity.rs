@@ -727,7 +727,9 @@ pub mod item {
 			/// `NAME`: `string`, optional.
 			pub name: Option<String>,
 			/// `TYPE`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `S`, `N`, `F`.
+			pub type_: Option<add::Type>,
 			/// `SORT`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -748,7 +750,7 @@ pub mod item {
 		}
 		setters!(
 			Add { some into name name "NAME" : String, some into type_ type_ "TYPE" :
-			String, some into sort sort "SORT" : i64, }
+			add::Type, some into sort sort "SORT" : i64, }
 		);
 		params_impls!(
 			Add { req field "ENTITY" entity, req field "PROPERTY" property, opt exact
@@ -832,7 +834,9 @@ pub mod item {
 			/// `NAME`: `string`, optional.
 			pub name: Option<String>,
 			/// `TYPE`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `S`, `N`.
+			pub type_: Option<update::Type>,
 			/// `SORT`: `integer`, optional.
 			pub sort: Option<i64>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -854,8 +858,8 @@ pub mod item {
 		}
 		setters!(
 			Update { some into property_new property_new "PROPERTY_NEW" : String, some
-			into name name "NAME" : String, some into type_ type_ "TYPE" : String, some
-			into sort sort "SORT" : i64, }
+			into name name "NAME" : String, some into type_ type_ "TYPE" : update::Type,
+			some into sort sort "SORT" : i64, }
 		);
 		params_impls!(
 			Update { req field "ENTITY" entity, req field "PROPERTY" property, opt exact
@@ -891,6 +895,20 @@ pub mod item {
 				ErrorCore = "ERROR_CORE" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.TYPE` in `entity.item.property.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `S`
+				S,
+				/// `N`
+				N,
+				/// `F`
+				F,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { S = "S", N = "N", F = "F" });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "entity.item.property.add", V2, false);
@@ -1005,6 +1023,18 @@ pub mod item {
 				ErrorCore = "ERROR_CORE" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.TYPE` in `entity.item.property.update`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `S`
+				S,
+				/// `N`
+				N,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { S = "S", N = "N" });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Update, "entity.item.property.update", V2, false);

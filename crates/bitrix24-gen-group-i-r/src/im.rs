@@ -74,7 +74,9 @@ pub mod chat {
 		/// `USERS`: `array`, optional.
 		pub users: Option<::serde_json::Value>,
 		/// `TYPE`: `string`, optional.
-		pub type_: Option<String>,
+		///
+		/// Values: `OPEN`, `CHAT`.
+		pub type_: Option<add::Type>,
 		/// `TITLE`: `string`, optional.
 		pub title: Option<String>,
 		/// `DESCRIPTION`: `string`, optional.
@@ -108,7 +110,7 @@ pub mod chat {
 	}
 	setters!(
 		Add { some into users users "USERS" : ::serde_json::Value, some into type_ type_
-		"TYPE" : String, some into title title "TITLE" : String, some into description
+		"TYPE" : add::Type, some into title title "TITLE" : String, some into description
 		description "DESCRIPTION" : String, some into color color "COLOR" : add::Color,
 		some into message message "MESSAGE" : String, some into avatar avatar "AVATAR" :
 		String, some into entity_type entity_type "ENTITY_TYPE" : add::EntityType, some
@@ -365,6 +367,18 @@ pub mod chat {
 	pub mod add {
 		/// Error codes of `im.chat.add`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.TYPE` in `im.chat.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum Type {
+			/// `OPEN`
+			Open,
+			/// `CHAT`
+			Chat,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(Type { Open = "OPEN", Chat = "CHAT" });
 		/// Allowed values of `params.COLOR` in `im.chat.add`.
 		#[derive(Debug, Clone, PartialEq, Eq)]
 		#[non_exhaustive]
@@ -3258,8 +3272,10 @@ pub mod message {
 		///
 		/// Values: `Y`, `N`.
 		pub url_preview: Option<bool>,
-		/// `IS_EDITED`: `string`, optional.
-		pub is_edited: Option<String>,
+		/// `IS_EDITED`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub is_edited: Option<bool>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
@@ -3283,12 +3299,12 @@ pub mod message {
 		"ATTACH" : ::serde_json::Value, some into keyboard keyboard "KEYBOARD" :
 		::serde_json::Value, some into menu menu "MENU" : ::serde_json::Value, some into
 		url_preview url_preview "URL_PREVIEW" : bool, some into is_edited is_edited
-		"IS_EDITED" : String, }
+		"IS_EDITED" : bool, }
 	);
 	params_impls!(
 		Update { req field "MESSAGE_ID" message_id, opt exact "MESSAGE" message, opt
 		exact "ATTACH" attach, opt exact "KEYBOARD" keyboard, opt exact "MENU" menu,
-		opt_yn exact "URL_PREVIEW" url_preview, opt exact "IS_EDITED" is_edited, }
+		opt_yn exact "URL_PREVIEW" url_preview, opt_yn exact "IS_EDITED" is_edited, }
 	);
 	/// Types of [`im.message.add`](struct@Add).
 	pub mod add {

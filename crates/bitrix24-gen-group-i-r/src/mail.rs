@@ -802,7 +802,9 @@ pub mod v3 {
 			/// `messageIds`: `array`, required.
 			pub message_ids: ::serde_json::Value,
 			/// `action`: `string`, required.
-			pub action: String,
+			///
+			/// Values: `move`, `spam`, `delete`.
+			pub action: movetofolder::Action,
 			/// `folder`: `string`, optional.
 			pub folder: Option<String>,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -812,7 +814,7 @@ pub mod v3 {
 			/// The call with its required parameters: `messageIds`, `action`.
 			pub fn new(
 				message_ids: impl Into<::serde_json::Value>,
-				action: impl Into<String>,
+				action: impl Into<movetofolder::Action>,
 			) -> Self {
 				Self {
 					message_ids: message_ids.into(),
@@ -1639,6 +1641,20 @@ pub mod v3 {
 				"BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.action` in `mail.message.movetofolder`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Action {
+				/// `move`
+				Move,
+				/// `spam`
+				Spam,
+				/// `delete`
+				Delete,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Action { Move = "move", Spam = "spam", Delete = "delete" });
 			/// The object `result` of `mail.message.movetofolder`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/mail/message/mail-message-movetofolder.html>

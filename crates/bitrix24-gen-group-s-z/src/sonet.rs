@@ -520,7 +520,9 @@ pub mod sonet_group {
 			/// `GROUP_ID`: `integer`, required.
 			pub group_id: i64,
 			/// `FEATURE`: `string`, required.
-			pub feature: String,
+			///
+			/// Values: `photo`, `calendar`, `tasks`, `files`, `blog`.
+			pub feature: access::Feature,
 			/// `OPERATION`: `string`, required.
 			///
 			/// Values: `FEATURE`.
@@ -532,7 +534,7 @@ pub mod sonet_group {
 			/// The call with its required parameters: `GROUP_ID`, `FEATURE`, `OPERATION`.
 			pub fn new(
 				group_id: impl Into<i64>,
-				feature: impl Into<String>,
+				feature: impl Into<access::Feature>,
 				operation: impl Into<access::Operation>,
 			) -> Self {
 				Self {
@@ -553,6 +555,27 @@ pub mod sonet_group {
 			///
 			/// The docs also list errors without a code: `Wrong socialnetwork group ID` (no status), `Wrong feature` (no status), `Wrong operation` (no status).
 			pub type Error = crate::SystemError;
+			/// Allowed values of `params.FEATURE` in `sonet_group.feature.access`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Feature {
+				/// `photo`
+				Photo,
+				/// `calendar`
+				Calendar,
+				/// `tasks`
+				Tasks,
+				/// `files`
+				Files,
+				/// `blog`
+				Blog,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(
+				Feature { Photo = "photo", Calendar = "calendar", Tasks = "tasks", Files
+				= "files", Blog = "blog" }
+			);
 			/// Allowed values of `params.OPERATION` in `sonet_group.feature.access`.
 			#[derive(Debug, Clone, PartialEq, Eq)]
 			#[non_exhaustive]

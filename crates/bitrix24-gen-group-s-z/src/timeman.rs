@@ -737,7 +737,9 @@ pub mod timecontrol {
 			/// `TEXT`: `string`, required.
 			pub text: String,
 			/// `TYPE`: `string`, optional.
-			pub type_: Option<String>,
+			///
+			/// Values: `WORK`, `PRIVATE`.
+			pub type_: Option<add::Type>,
 			/// `CALENDAR`: `boolean`, optional.
 			///
 			/// Values: `Y`, `N`.
@@ -760,7 +762,7 @@ pub mod timecontrol {
 		}
 		setters!(
 			Add { some into user_id user_id "USER_ID" : i64, some into type_ type_ "TYPE"
-			: String, some into calendar calendar "CALENDAR" : bool, }
+			: add::Type, some into calendar calendar "CALENDAR" : bool, }
 		);
 		params_impls!(
 			Add { req field "REPORT_ID" report_id, opt exact "USER_ID" user_id, req field
@@ -783,6 +785,18 @@ pub mod timecontrol {
 				Error { AccessError = "ACCESS_ERROR", TextEmpty = "TEXT_EMPTY" }
 			);
 			error_code!(Error);
+			/// Allowed values of `params.TYPE` in `timeman.timecontrol.report.add`.
+			#[derive(Debug, Clone, PartialEq, Eq)]
+			#[non_exhaustive]
+			pub enum Type {
+				/// `WORK`
+				Work,
+				/// `PRIVATE`
+				Private,
+				/// A value this version of the crate does not know, kept as sent.
+				Unknown(String),
+			}
+			string_enum!(Type { Work = "WORK", Private = "PRIVATE" });
 			/// The `result` of the call: `boolean`.
 			pub type Output = ::bitrix24_runtime::lenient::Bool;
 			method!(super::Add, "timeman.timecontrol.report.add", V2, false);

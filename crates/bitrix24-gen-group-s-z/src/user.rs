@@ -302,7 +302,9 @@ pub struct Get {
 	/// `select`: `string[]`, optional.
 	pub select: Option<Vec<String>>,
 	/// `IMAGE_RESIZE`: `string`, optional.
-	pub image_resize: Option<String>,
+	///
+	/// Values: `small`, `medium`, `large`.
+	pub image_resize: Option<get::ImageResize>,
 	/// `start`: `integer`, optional.
 	pub start: Option<i64>,
 	/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -318,8 +320,8 @@ setters!(
 	Get { some into sort sort "sort" : String, some into order order "order" :
 	get::Order, some into filter filter "FILTER" : String, some into admin_mode
 	admin_mode "ADMIN_MODE" : bool, some iter select select "select" : String, some into
-	image_resize image_resize "IMAGE_RESIZE" : String, some into start start "start" :
-	i64, }
+	image_resize image_resize "IMAGE_RESIZE" : get::ImageResize, some into start start
+	"start" : i64, }
 );
 params_impls!(
 	Get { opt exact "sort" sort, opt exact "order" order, opt exact "FILTER" filter, opt
@@ -791,6 +793,20 @@ pub mod get {
 		Unknown(String),
 	}
 	string_enum!(Order { Asc = "ASC", Desc = "DESC" });
+	/// Allowed values of `params.IMAGE_RESIZE` in `user.get`.
+	#[derive(Debug, Clone, PartialEq, Eq)]
+	#[non_exhaustive]
+	pub enum ImageResize {
+		/// `small`
+		Small,
+		/// `medium`
+		Medium,
+		/// `large`
+		Large,
+		/// A value this version of the crate does not know, kept as sent.
+		Unknown(String),
+	}
+	string_enum!(ImageResize { Small = "small", Medium = "medium", Large = "large" });
 	/// The object `result` of `user.get`: `object[]`.
 	///
 	/// Docs: <https://apidocs.bitrix24.com/api-reference/user/user-get.html>

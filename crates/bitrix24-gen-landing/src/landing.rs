@@ -8300,8 +8300,10 @@ pub mod landing {
 			pub folder_id: Option<i64>,
 			/// `TPL_ID`: `integer`, optional.
 			pub tpl_id: Option<i64>,
-			/// `DELETED`: `string`, optional.
-			pub deleted: Option<String>,
+			/// `DELETED`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub deleted: Option<bool>,
 			/// `DATE_PUBLIC`: `string`, optional.
 			pub date_public: Option<String>,
 			/// `ADDITIONAL_FIELDS`: `object`, optional.
@@ -8321,18 +8323,17 @@ pub mod landing {
 			xml_id xml_id "XML_ID" : String, some into site_id site_id "SITE_ID" : i64,
 			some into sitemap sitemap "SITEMAP" : bool, some into folder folder "FOLDER"
 			: bool, some into folder_id folder_id "FOLDER_ID" : i64, some into tpl_id
-			tpl_id "TPL_ID" : i64, some into deleted deleted "DELETED" : String, some
-			into date_public date_public "DATE_PUBLIC" : String, some into
-			additional_fields additional_fields "ADDITIONAL_FIELDS" :
-			FieldsAdditionalFields, }
+			tpl_id "TPL_ID" : i64, some into deleted deleted "DELETED" : bool, some into
+			date_public date_public "DATE_PUBLIC" : String, some into additional_fields
+			additional_fields "ADDITIONAL_FIELDS" : FieldsAdditionalFields, }
 		);
 		params_impls!(
 			Fields { opt exact "TITLE" title, opt exact "CODE" code, opt exact
 			"DESCRIPTION" description, opt exact "XML_ID" xml_id, opt exact "SITE_ID"
 			site_id, opt_yn exact "SITEMAP" sitemap, opt_yn exact "FOLDER" folder, opt
-			exact "FOLDER_ID" folder_id, opt exact "TPL_ID" tpl_id, opt exact "DELETED"
-			deleted, opt exact "DATE_PUBLIC" date_public, opt exact "ADDITIONAL_FIELDS"
-			additional_fields, }
+			exact "FOLDER_ID" folder_id, opt exact "TPL_ID" tpl_id, opt_yn exact
+			"DELETED" deleted, opt exact "DATE_PUBLIC" date_public, opt exact
+			"ADDITIONAL_FIELDS" additional_fields, }
 		);
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
@@ -9865,6 +9866,51 @@ pub mod repowidget {
 			RequiredParamNoExists = "REQUIRED_PARAM_NO_EXISTS" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.SECTIONS` in `landing.repowidget.register`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsSections {
+			/// `widgets_company_life`
+			WidgetsCompanyLife,
+			/// `widgets_new_employees`
+			WidgetsNewEmployees,
+			/// `widgets_team`
+			WidgetsTeam,
+			/// `widgets_automation`
+			WidgetsAutomation,
+			/// `widgets_events`
+			WidgetsEvents,
+			/// `widgets_profile`
+			WidgetsProfile,
+			/// `widgets_tasks`
+			WidgetsTasks,
+			/// `widgets_sales`
+			WidgetsSales,
+			/// `widgets_hr`
+			WidgetsHr,
+			/// `widgets_other`
+			WidgetsOther,
+			/// `widgets_separators`
+			WidgetsSeparators,
+			/// `widgets_text`
+			WidgetsText,
+			/// `widgets_image`
+			WidgetsImage,
+			/// `widgets_video`
+			WidgetsVideo,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			FieldsSections { WidgetsCompanyLife = "widgets_company_life",
+			WidgetsNewEmployees = "widgets_new_employees", WidgetsTeam = "widgets_team",
+			WidgetsAutomation = "widgets_automation", WidgetsEvents = "widgets_events",
+			WidgetsProfile = "widgets_profile", WidgetsTasks = "widgets_tasks",
+			WidgetsSales = "widgets_sales", WidgetsHr = "widgets_hr", WidgetsOther =
+			"widgets_other", WidgetsSeparators = "widgets_separators", WidgetsText =
+			"widgets_text", WidgetsImage = "widgets_image", WidgetsVideo =
+			"widgets_video" }
+		);
 		/// The object `params.fields.WIDGET_PARAMS` of `landing.repowidget.register`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html>
@@ -9925,7 +9971,9 @@ pub mod repowidget {
 			/// `CONTENT`: `string`, required.
 			pub content: String,
 			/// `SECTIONS`: `string`, required.
-			pub sections: String,
+			///
+			/// Values: `widgets_company_life`, `widgets_new_employees`, `widgets_team`, `widgets_automation`, `widgets_events`, `widgets_profile`, `widgets_tasks`, `widgets_sales`, `widgets_hr`, `widgets_other`, `widgets_separators`, `widgets_text`, `widgets_image`, `widgets_video`.
+			pub sections: FieldsSections,
 			/// `WIDGET_PARAMS`: `object`, required.
 			pub widget_params: FieldsWidgetParams,
 			/// `ACTIVE`: `boolean`, optional.
@@ -9943,7 +9991,7 @@ pub mod repowidget {
 				name: impl Into<String>,
 				preview: impl Into<String>,
 				content: impl Into<String>,
-				sections: impl Into<String>,
+				sections: impl Into<FieldsSections>,
 				widget_params: impl Into<FieldsWidgetParams>,
 			) -> Self {
 				Self {
@@ -12139,6 +12187,18 @@ pub mod site {
 		}
 		string_enum!(Error { TypeError = "TYPE_ERROR", AccessDenied = "ACCESS_DENIED" });
 		error_code!(Error);
+		/// Allowed values of `result.ENTITY_TYPE` in `landing.site.getMenuBindings`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum ItemEntityType {
+			/// `S`
+			S,
+			/// `L`
+			L,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(ItemEntityType { S = "S", L = "L" });
 		/// The object `result` of `landing.site.getMenuBindings`: `object[]`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/landing/embedding/knowledge-base/landing-site-get-menu-bindings.html>
@@ -12148,7 +12208,9 @@ pub mod site {
 			/// `ENTITY_ID`: `integer | string`.
 			pub entity_id: Option<String>,
 			/// `ENTITY_TYPE`: `string`.
-			pub entity_type: Option<String>,
+			///
+			/// Values: `S`, `L`.
+			pub entity_type: Option<ItemEntityType>,
 			/// `BINDING_ID`: `string`.
 			pub binding_id: Option<String>,
 			/// `TITLE`: `string`.

@@ -466,8 +466,10 @@ pub mod basketitem {
 			pub discount_price: Option<::bitrix24_runtime::Decimal>,
 			/// `currency`: `string`, required.
 			pub currency: String,
-			/// `customPrice`: `string`, optional.
-			pub custom_price: Option<String>,
+			/// `customPrice`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub custom_price: Option<bool>,
 			/// `quantity`: `double`, required.
 			pub quantity: ::bitrix24_runtime::Decimal,
 			/// `xmlId`: `string`, optional.
@@ -507,14 +509,14 @@ pub mod basketitem {
 			::bitrix24_runtime::Decimal, some into base_price base_price "basePrice" :
 			::bitrix24_runtime::Decimal, some into discount_price discount_price
 			"discountPrice" : ::bitrix24_runtime::Decimal, some into custom_price
-			custom_price "customPrice" : String, some into xml_id xml_id "xmlId" :
-			String, }
+			custom_price "customPrice" : bool, some into xml_id xml_id "xmlId" : String,
+			}
 		);
 		params_impls!(
 			Fields { req field "orderId" order_id, opt exact "sort" sort, req field
 			"productid" productid, opt exact "price" price, opt exact "basePrice"
 			base_price, opt exact "discountPrice" discount_price, req field "currency"
-			currency, opt exact "customPrice" custom_price, req field "quantity"
+			currency, opt_yn exact "customPrice" custom_price, req field "quantity"
 			quantity, opt exact "xmlId" xml_id, req field "name" name, }
 		);
 		/// The object `result` of `sale.basketitem.addCatalogProduct`: `object`.
@@ -1796,6 +1798,18 @@ pub mod business_value_person_domain {
 			N200040300020 = "200040300020", N100 = "100", N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.domain` in `sale.businessValuePersonDomain.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsDomain {
+			/// `I`
+			I,
+			/// `E`
+			E,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsDomain { I = "I", E = "E" });
 		/// The object `params.fields` of `sale.businessValuePersonDomain.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-add.html>
@@ -1805,7 +1819,9 @@ pub mod business_value_person_domain {
 			/// `personTypeId`: `integer`, required.
 			pub person_type_id: i64,
 			/// `domain`: `string`, required.
-			pub domain: String,
+			///
+			/// Values: `I`, `E`.
+			pub domain: FieldsDomain,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -1813,7 +1829,7 @@ pub mod business_value_person_domain {
 			/// The object with its required parameters: `personTypeId`, `domain`.
 			pub fn new(
 				person_type_id: impl Into<i64>,
-				domain: impl Into<String>,
+				domain: impl Into<FieldsDomain>,
 			) -> Self {
 				Self {
 					person_type_id: person_type_id.into(),
@@ -1873,6 +1889,18 @@ pub mod business_value_person_domain {
 			N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.domain` in `sale.businessValuePersonDomain.deleteByFilter`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsDomain {
+			/// `I`
+			I,
+			/// `E`
+			E,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsDomain { I = "I", E = "E" });
 		/// The object `params.fields` of `sale.businessValuePersonDomain.deleteByFilter`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/business-value-person-domain/sale-business-value-person-domain-delete-by-filter.html>
@@ -1882,7 +1910,9 @@ pub mod business_value_person_domain {
 			/// `personTypeId`: `integer`, required.
 			pub person_type_id: i64,
 			/// `domain`: `string`, required.
-			pub domain: String,
+			///
+			/// Values: `I`, `E`.
+			pub domain: FieldsDomain,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 			pub extra: crate::Extra,
 		}
@@ -1890,7 +1920,7 @@ pub mod business_value_person_domain {
 			/// The object with its required parameters: `personTypeId`, `domain`.
 			pub fn new(
 				person_type_id: impl Into<i64>,
-				domain: impl Into<String>,
+				domain: impl Into<FieldsDomain>,
 			) -> Self {
 				Self {
 					person_type_id: person_type_id.into(),
@@ -4389,6 +4419,20 @@ pub mod payment {
 		}
 		string_enum!(Error { N200040300020 = "200040300020", N100 = "100", N0 = "0" });
 		error_code!(Error);
+		/// Allowed values of `params.fields.externalPayment` in `sale.payment.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsExternalPayment {
+			/// `Y`
+			Y,
+			/// `F`
+			F,
+			/// `N`
+			N,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsExternalPayment { Y = "Y", F = "F", N = "N" });
 		/// The object `params.fields` of `sale.payment.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html>
@@ -4409,8 +4453,10 @@ pub mod payment {
 			pub date_paid: Option<::bitrix24_runtime::DateTime>,
 			/// `empPaidId`: `user.id`, optional.
 			pub emp_paid_id: Option<i64>,
-			/// `psStatus`: `string`, optional.
-			pub ps_status: Option<String>,
+			/// `psStatus`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub ps_status: Option<bool>,
 			/// `psStatusCode`: `string`, optional.
 			pub ps_status_code: Option<String>,
 			/// `psStatusDescription`: `string`, optional.
@@ -4466,7 +4512,9 @@ pub mod payment {
 			/// `version1c`: `string`, optional.
 			pub version1c: Option<String>,
 			/// `externalPayment`: `string`, optional.
-			pub external_payment: Option<String>,
+			///
+			/// Values: `Y`, `F`, `N`.
+			pub external_payment: Option<FieldsExternalPayment>,
 			/// `psInvoiceId`: `string`, optional.
 			///
 			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
@@ -4532,8 +4580,8 @@ pub mod payment {
 		setters!(
 			Fields { some into paid paid "paid" : bool, some into date_paid date_paid
 			"datePaid" : ::bitrix24_runtime::DateTime, some into emp_paid_id emp_paid_id
-			"empPaidId" : i64, some into ps_status ps_status "psStatus" : String, some
-			into ps_status_code ps_status_code "psStatusCode" : String, some into
+			"empPaidId" : i64, some into ps_status ps_status "psStatus" : bool, some into
+			ps_status_code ps_status_code "psStatusCode" : String, some into
 			ps_status_description ps_status_description "psStatusDescription" : String,
 			some into ps_status_message ps_status_message "psStatusMessage" : String,
 			some into ps_sum ps_sum "psSum" : ::bitrix24_runtime::Decimal, some into
@@ -4556,15 +4604,16 @@ pub mod payment {
 			"isReturn" : bool, some into comments comments "comments" : String, some into
 			updated1c updated1c "updated1c" : bool, some into id1c id1c "id1c" : String,
 			some into version1c version1c "version1c" : String, some into
-			external_payment external_payment "externalPayment" : String, some into
-			ps_invoice_id ps_invoice_id "psInvoiceId" : String, some into marked marked
-			"marked" : bool, some into reason_marked reason_marked "reasonMarked" :
-			String, some into emp_marked_id emp_marked_id "empMarkedId" : i64, }
+			external_payment external_payment "externalPayment" : FieldsExternalPayment,
+			some into ps_invoice_id ps_invoice_id "psInvoiceId" : String, some into
+			marked marked "marked" : bool, some into reason_marked reason_marked
+			"reasonMarked" : String, some into emp_marked_id emp_marked_id "empMarkedId"
+			: i64, }
 		);
 		params_impls!(
 			Fields { req field "orderId" order_id, num field "paySystemId" pay_system_id,
 			opt_yn exact "paid" paid, opt exact "datePaid" date_paid, opt exact
-			"empPaidId" emp_paid_id, opt exact "psStatus" ps_status, opt exact
+			"empPaidId" emp_paid_id, opt_yn exact "psStatus" ps_status, opt exact
 			"psStatusCode" ps_status_code, opt exact "psStatusDescription"
 			ps_status_description, opt exact "psStatusMessage" ps_status_message, opt
 			exact "psSum" ps_sum, opt exact "psCurrency" ps_currency, opt exact
@@ -4838,6 +4887,20 @@ pub mod payment {
 			= "100", N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.externalPayment` in `sale.payment.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsExternalPayment {
+			/// `Y`
+			Y,
+			/// `F`
+			F,
+			/// `N`
+			N,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsExternalPayment { Y = "Y", F = "F", N = "N" });
 		/// The object `params.fields` of `sale.payment.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html>
@@ -4856,8 +4919,10 @@ pub mod payment {
 			pub date_paid: Option<::bitrix24_runtime::DateTime>,
 			/// `empPaidId`: `user.id`, optional.
 			pub emp_paid_id: Option<i64>,
-			/// `psStatus`: `string`, optional.
-			pub ps_status: Option<String>,
+			/// `psStatus`: `boolean`, optional.
+			///
+			/// Values: `Y`, `N`.
+			pub ps_status: Option<bool>,
 			/// `psStatusCode`: `string`, optional.
 			pub ps_status_code: Option<String>,
 			/// `psStatusDescription`: `string`, optional.
@@ -4913,7 +4978,9 @@ pub mod payment {
 			/// `version1c`: `string`, optional.
 			pub version1c: Option<String>,
 			/// `externalPayment`: `string`, optional.
-			pub external_payment: Option<String>,
+			///
+			/// Values: `Y`, `F`, `N`.
+			pub external_payment: Option<FieldsExternalPayment>,
 			/// `psInvoiceId`: `string`, optional.
 			///
 			/// Sent as a number where it holds an integer (`5`, not `"5"`), as the docs' examples send it.
@@ -4975,8 +5042,8 @@ pub mod payment {
 		setters!(
 			Fields { some into paid paid "paid" : bool, some into date_paid date_paid
 			"datePaid" : ::bitrix24_runtime::DateTime, some into emp_paid_id emp_paid_id
-			"empPaidId" : i64, some into ps_status ps_status "psStatus" : String, some
-			into ps_status_code ps_status_code "psStatusCode" : String, some into
+			"empPaidId" : i64, some into ps_status ps_status "psStatus" : bool, some into
+			ps_status_code ps_status_code "psStatusCode" : String, some into
 			ps_status_description ps_status_description "psStatusDescription" : String,
 			some into ps_status_message ps_status_message "psStatusMessage" : String,
 			some into ps_sum ps_sum "psSum" : ::bitrix24_runtime::Decimal, some into
@@ -4999,14 +5066,15 @@ pub mod payment {
 			"isReturn" : bool, some into comments comments "comments" : String, some into
 			updated1c updated1c "updated1c" : bool, some into id1c id1c "id1c" : String,
 			some into version1c version1c "version1c" : String, some into
-			external_payment external_payment "externalPayment" : String, some into
-			ps_invoice_id ps_invoice_id "psInvoiceId" : String, some into marked marked
-			"marked" : bool, some into reason_marked reason_marked "reasonMarked" :
-			String, some into emp_marked_id emp_marked_id "empMarkedId" : i64, }
+			external_payment external_payment "externalPayment" : FieldsExternalPayment,
+			some into ps_invoice_id ps_invoice_id "psInvoiceId" : String, some into
+			marked marked "marked" : bool, some into reason_marked reason_marked
+			"reasonMarked" : String, some into emp_marked_id emp_marked_id "empMarkedId"
+			: i64, }
 		);
 		params_impls!(
 			Fields { num field "paySystemId" pay_system_id, opt_yn exact "paid" paid, opt
-			exact "datePaid" date_paid, opt exact "empPaidId" emp_paid_id, opt exact
+			exact "datePaid" date_paid, opt exact "empPaidId" emp_paid_id, opt_yn exact
 			"psStatus" ps_status, opt exact "psStatusCode" ps_status_code, opt exact
 			"psStatusDescription" ps_status_description, opt exact "psStatusMessage"
 			ps_status_message, opt exact "psSum" ps_sum, opt exact "psCurrency"
@@ -6033,55 +6101,30 @@ pub mod paymentitembasket {
 		}
 		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
-		/// The object `result.paymentItemsBasket` of `sale.paymentitembasket.list`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputPaymentItemsBasket {
-			/// `basketId`: `integer`, example only.
-			pub basket_id: Option<i64>,
-			/// `dateInsert`: `string`, example only.
-			pub date_insert: Option<String>,
-			/// `id`: `integer`, example only.
-			pub id: Option<i64>,
-			/// `paymentId`: `integer`, example only.
-			pub payment_id: Option<i64>,
-			/// `quantity`: `integer`, example only.
-			pub quantity: Option<i64>,
-			/// `xmlId`: `string`, example only.
-			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputPaymentItemsBasket { opt soft "basketId" basket_id, opt soft
-			"dateInsert" date_insert, opt soft "id" id, opt soft "paymentId" payment_id,
-			opt soft "quantity" quantity, opt soft "xmlId" xml_id, }
-		);
 		/// The object `result` of `sale.paymentitembasket.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `paymentItemBasket`: `sale_payment_item_basket[]`.
-			pub payment_item_basket: Vec<crate::entities::SalePaymentItemBasket>,
-			/// `paymentItemsBasket`: `object[]`, example only.
-			pub payment_items_basket: Vec<OutputPaymentItemsBasket>,
+			/// `paymentItemsBasket`: `sale_payment_item_basket[]`.
+			pub payment_items_basket: Vec<crate::entities::SalePaymentItemBasket>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
 		result_impls!(
-			Output { req field "paymentItemBasket" payment_item_basket, req soft
-			"paymentItemsBasket" payment_items_basket, } fits["paymentItemBasket",
-			"paymentItemsBasket"] []
+			Output { req field "paymentItemsBasket" payment_items_basket, }
+			fits["paymentItemsBasket"] []
 		);
 		method!(super::List, "sale.paymentitembasket.list", V2, true);
+		impl ::bitrix24_runtime::Paged for super::List {
+			type Item = crate::entities::SalePaymentItemBasket;
+			fn into_items(
+				output: Output,
+			) -> Vec<crate::entities::SalePaymentItemBasket> {
+				output.payment_items_basket
+			}
+		}
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`sale.paymentitembasket.update`](struct@Update).
@@ -8133,6 +8176,22 @@ pub mod property_relation {
 			N200040300020 = "200040300020", N100 = "100", N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.entityType` in `sale.propertyRelation.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsEntityType {
+			/// `P`
+			P,
+			/// `D`
+			D,
+			/// `L`
+			L,
+			/// `T`
+			T,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsEntityType { P = "P", D = "D", L = "L", T = "T" });
 		/// The object `params.fields` of `sale.propertyRelation.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-add.html>
@@ -8142,7 +8201,9 @@ pub mod property_relation {
 			/// `entityId`: `integer`, required.
 			pub entity_id: i64,
 			/// `entityType`: `string`, required.
-			pub entity_type: String,
+			///
+			/// Values: `P`, `D`, `L`, `T`.
+			pub entity_type: FieldsEntityType,
 			/// `propertyId`: `integer`, required.
 			pub property_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -8152,7 +8213,7 @@ pub mod property_relation {
 			/// The object with its required parameters: `entityId`, `entityType`, `propertyId`.
 			pub fn new(
 				entity_id: impl Into<i64>,
-				entity_type: impl Into<String>,
+				entity_type: impl Into<FieldsEntityType>,
 				property_id: impl Into<i64>,
 			) -> Self {
 				Self {
@@ -8207,6 +8268,22 @@ pub mod property_relation {
 			= "100", N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.entityType` in `sale.propertyRelation.deleteByFilter`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsEntityType {
+			/// `P`
+			P,
+			/// `D`
+			D,
+			/// `L`
+			L,
+			/// `T`
+			T,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsEntityType { P = "P", D = "D", L = "L", T = "T" });
 		/// The object `params.fields` of `sale.propertyRelation.deleteByFilter`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/property-relation/sale-property-relation-delete-by-filter.html>
@@ -8216,7 +8293,9 @@ pub mod property_relation {
 			/// `entityId`: `integer`, required.
 			pub entity_id: i64,
 			/// `entityType`: `string`, required.
-			pub entity_type: String,
+			///
+			/// Values: `P`, `D`, `L`, `T`.
+			pub entity_type: FieldsEntityType,
 			/// `propertyId`: `integer`, required.
 			pub property_id: i64,
 			/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -8226,7 +8305,7 @@ pub mod property_relation {
 			/// The object with its required parameters: `entityId`, `entityType`, `propertyId`.
 			pub fn new(
 				entity_id: impl Into<i64>,
-				entity_type: impl Into<String>,
+				entity_type: impl Into<FieldsEntityType>,
 				property_id: impl Into<i64>,
 			) -> Self {
 				Self {
@@ -10345,187 +10424,18 @@ pub mod shipment {
 			= "100", N0 = "0" }
 		);
 		error_code!(Error);
-		/// The object `result.shipment.shipmentItems` of `sale.shipment.get`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputShipmentShipmentItems {
-			/// `basketId`: `integer`, example only.
-			pub basket_id: Option<i64>,
-			/// `dateInsert`: `string`, example only.
-			pub date_insert: Option<String>,
-			/// `id`: `integer`, example only.
-			pub id: Option<i64>,
-			/// `orderDeliveryId`: `integer`, example only.
-			pub order_delivery_id: Option<i64>,
-			/// `quantity`: `integer`, example only.
-			pub quantity: Option<i64>,
-			/// `reservedQuantity`: `integer`, example only.
-			pub reserved_quantity: Option<i64>,
-			/// `xmlId`: `string`, example only.
-			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputShipmentShipmentItems { opt soft "basketId" basket_id, opt soft
-			"dateInsert" date_insert, opt soft "id" id, opt soft "orderDeliveryId"
-			order_delivery_id, opt soft "quantity" quantity, opt soft "reservedQuantity"
-			reserved_quantity, opt soft "xmlId" xml_id, }
-		);
-		/// The object `result.shipment` of `sale.shipment.get`: `object`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputShipment {
-			/// `accountNumber`: `string`, example only.
-			pub account_number: Option<String>,
-			/// `allowDelivery`: `string`, example only.
-			pub allow_delivery: Option<String>,
-			/// `basePriceDelivery`: `integer`, example only.
-			pub base_price_delivery: Option<i64>,
-			/// `canceled`: `string`, example only.
-			pub canceled: Option<String>,
-			/// `comments`: `string`, example only.
-			pub comments: Option<String>,
-			/// `companyId`: `integer`, example only.
-			pub company_id: Option<i64>,
-			/// `currency`: `string`, example only.
-			pub currency: Option<String>,
-			/// `customPriceDelivery`: `string`, example only.
-			pub custom_price_delivery: Option<String>,
-			/// `dateAllowDelivery`: `any`, example only.
-			pub date_allow_delivery: ::serde_json::Value,
-			/// `dateCanceled`: `any`, example only.
-			pub date_canceled: ::serde_json::Value,
-			/// `dateDeducted`: `any`, example only.
-			pub date_deducted: ::serde_json::Value,
-			/// `dateInsert`: `string`, example only.
-			pub date_insert: Option<String>,
-			/// `dateMarked`: `any`, example only.
-			pub date_marked: ::serde_json::Value,
-			/// `dateResponsibleId`: `string`, example only.
-			pub date_responsible_id: Option<String>,
-			/// `deducted`: `string`, example only.
-			pub deducted: Option<String>,
-			/// `deliveryDocDate`: `any`, example only.
-			pub delivery_doc_date: ::serde_json::Value,
-			/// `deliveryDocNum`: `string`, example only.
-			pub delivery_doc_num: Option<String>,
-			/// `deliveryId`: `integer`, example only.
-			pub delivery_id: Option<i64>,
-			/// `deliveryName`: `string`, example only.
-			pub delivery_name: Option<String>,
-			/// `deliveryXmlId`: `string`, example only.
-			pub delivery_xml_id: Option<String>,
-			/// `discountPrice`: `integer`, example only.
-			pub discount_price: Option<i64>,
-			/// `empAllowDeliveryId`: `any`, example only.
-			pub emp_allow_delivery_id: ::serde_json::Value,
-			/// `empCanceledId`: `any`, example only.
-			pub emp_canceled_id: ::serde_json::Value,
-			/// `empDeductedId`: `any`, example only.
-			pub emp_deducted_id: ::serde_json::Value,
-			/// `empMarkedId`: `any`, example only.
-			pub emp_marked_id: ::serde_json::Value,
-			/// `empResponsibleId`: `any`, example only.
-			pub emp_responsible_id: ::serde_json::Value,
-			/// `externalDelivery`: `string`, example only.
-			pub external_delivery: Option<String>,
-			/// `id`: `integer`, example only.
-			pub id: Option<i64>,
-			/// `id1c`: `string`, example only.
-			pub id1c: Option<String>,
-			/// `marked`: `string`, example only.
-			pub marked: Option<String>,
-			/// `orderId`: `integer`, example only.
-			pub order_id: Option<i64>,
-			/// `priceDelivery`: `integer`, example only.
-			pub price_delivery: Option<i64>,
-			/// `reasonMarked`: `string`, example only.
-			pub reason_marked: Option<String>,
-			/// `reasonUndoDeducted`: `string`, example only.
-			pub reason_undo_deducted: Option<String>,
-			/// `responsibleId`: `integer`, example only.
-			pub responsible_id: Option<i64>,
-			/// `shipmentItems`: `object[]`, example only.
-			pub shipment_items: Vec<OutputShipmentShipmentItems>,
-			/// `statusId`: `string`, example only.
-			pub status_id: Option<String>,
-			/// `statusXmlId`: `string`, example only.
-			pub status_xml_id: Option<String>,
-			/// `system`: `string`, example only.
-			pub system: Option<String>,
-			/// `trackingDescription`: `string`, example only.
-			pub tracking_description: Option<String>,
-			/// `trackingLastCheck`: `string`, example only.
-			pub tracking_last_check: Option<String>,
-			/// `trackingNumber`: `string`, example only.
-			pub tracking_number: Option<String>,
-			/// `trackingStatus`: `string`, example only.
-			pub tracking_status: Option<String>,
-			/// `updated1c`: `string`, example only.
-			pub updated1c: Option<String>,
-			/// `version1c`: `string`, example only.
-			pub version1c: Option<String>,
-			/// `xmlId`: `string`, example only.
-			pub xml_id: Option<String>,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputShipment { opt soft "accountNumber" account_number, opt soft
-			"allowDelivery" allow_delivery, opt soft "basePriceDelivery"
-			base_price_delivery, opt soft "canceled" canceled, opt soft "comments"
-			comments, opt soft "companyId" company_id, opt soft "currency" currency, opt
-			soft "customPriceDelivery" custom_price_delivery, req soft
-			"dateAllowDelivery" date_allow_delivery, req soft "dateCanceled"
-			date_canceled, req soft "dateDeducted" date_deducted, opt soft "dateInsert"
-			date_insert, req soft "dateMarked" date_marked, opt soft "dateResponsibleId"
-			date_responsible_id, opt soft "deducted" deducted, req soft "deliveryDocDate"
-			delivery_doc_date, opt soft "deliveryDocNum" delivery_doc_num, opt soft
-			"deliveryId" delivery_id, opt soft "deliveryName" delivery_name, opt soft
-			"deliveryXmlId" delivery_xml_id, opt soft "discountPrice" discount_price, req
-			soft "empAllowDeliveryId" emp_allow_delivery_id, req soft "empCanceledId"
-			emp_canceled_id, req soft "empDeductedId" emp_deducted_id, req soft
-			"empMarkedId" emp_marked_id, req soft "empResponsibleId" emp_responsible_id,
-			opt soft "externalDelivery" external_delivery, opt soft "id" id, opt soft
-			"id1c" id1c, opt soft "marked" marked, opt soft "orderId" order_id, opt soft
-			"priceDelivery" price_delivery, opt soft "reasonMarked" reason_marked, opt
-			soft "reasonUndoDeducted" reason_undo_deducted, opt soft "responsibleId"
-			responsible_id, req soft "shipmentItems" shipment_items, opt soft "statusId"
-			status_id, opt soft "statusXmlId" status_xml_id, opt soft "system" system,
-			opt soft "trackingDescription" tracking_description, opt soft
-			"trackingLastCheck" tracking_last_check, opt soft "trackingNumber"
-			tracking_number, opt soft "trackingStatus" tracking_status, opt soft
-			"updated1c" updated1c, opt soft "version1c" version1c, opt soft "xmlId"
-			xml_id, }
-		);
 		/// The object `result` of `sale.shipment.get`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `property`: `sale_order_shipment`.
-			pub property: Option<crate::entities::SaleOrderShipment>,
-			/// `shipment`: `object`, example only.
-			pub shipment: Option<OutputShipment>,
+			/// `shipment`: `sale_order_shipment`.
+			pub shipment: Option<crate::entities::SaleOrderShipment>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(
-			Output { opt field "property" property, opt soft "shipment" shipment, }
-			fits["property", "shipment"] []
-		);
+		result_impls!(Output { opt field "shipment" shipment, } fits["shipment"] []);
 		method!(super::Get, "sale.shipment.get", V2, true);
 		deserialize_via_from_value!(Output);
 	}
@@ -13719,6 +13629,18 @@ pub mod status {
 			= "200040300020", N100 = "100", N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.type` in `sale.status.add`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsType {
+			/// `O`
+			O,
+			/// `D`
+			D,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsType { O = "O", D = "D" });
 		/// The object `params.fields` of `sale.status.add`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-add.html>
@@ -13728,7 +13650,9 @@ pub mod status {
 			/// `id`: `string`, required.
 			pub id: String,
 			/// `type`: `string`, required.
-			pub type_: String,
+			///
+			/// Values: `O`, `D`.
+			pub type_: FieldsType,
 			/// `notify`: `boolean`, optional.
 			///
 			/// Values: `Y`, `N`.
@@ -13744,7 +13668,7 @@ pub mod status {
 		}
 		impl Fields {
 			/// The object with its required parameters: `id`, `type`.
-			pub fn new(id: impl Into<String>, type_: impl Into<String>) -> Self {
+			pub fn new(id: impl Into<String>, type_: impl Into<FieldsType>) -> Self {
 				Self {
 					id: id.into(),
 					type_: type_.into(),
@@ -13983,54 +13907,25 @@ pub mod status {
 		}
 		setters!(Order { map into field field "<field>" : OrderField, });
 		params_impls!(Order { rest pattern "*" field, });
-		/// The object `result.statuses` of `sale.status.list`: `object[]`.
-		///
-		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-		#[derive(Debug, Clone)]
-		#[non_exhaustive]
-		pub struct OutputStatuses {
-			/// `color`: `string`, example only.
-			pub color: Option<String>,
-			/// `id`: `string`, example only.
-			pub id: Option<String>,
-			/// `notify`: `string`, example only.
-			pub notify: Option<String>,
-			/// `sort`: `integer`, example only.
-			pub sort: Option<i64>,
-			/// `type`: `string`, example only.
-			pub type_: Option<String>,
-			/// `xmlId`: `any`, example only.
-			pub xml_id: ::serde_json::Value,
-			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-			pub extra: crate::Extra,
-		}
-		result_impls!(
-			OutputStatuses { opt soft "color" color, opt soft "id" id, opt soft "notify"
-			notify, opt soft "sort" sort, opt soft "type" type_, req soft "xmlId" xml_id,
-			}
-		);
 		/// The object `result` of `sale.status.list`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-list.html>
-		///
-		/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 		#[derive(Debug, Clone)]
 		#[non_exhaustive]
 		pub struct Output {
-			/// `status`: `sale_status[]`.
-			pub status: Vec<crate::entities::SaleStatus>,
-			/// `statuses`: `object[]`, example only.
-			pub statuses: Vec<OutputStatuses>,
+			/// `statuses`: `sale_status[]`.
+			pub statuses: Vec<crate::entities::SaleStatus>,
 			/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 			pub extra: crate::Extra,
 		}
-		result_impls!(
-			Output { req field "status" status, req soft "statuses" statuses, }
-			fits["status", "statuses"] []
-		);
+		result_impls!(Output { req field "statuses" statuses, } fits["statuses"] []);
 		method!(super::List, "sale.status.list", V2, true);
+		impl ::bitrix24_runtime::Paged for super::List {
+			type Item = crate::entities::SaleStatus;
+			fn into_items(output: Output) -> Vec<crate::entities::SaleStatus> {
+				output.statuses
+			}
+		}
 		deserialize_via_from_value!(Output);
 	}
 	/// Types of [`sale.status.update`](struct@Update).
@@ -14064,6 +13959,18 @@ pub mod status {
 			= "201350000007", N201350000008 = "201350000008", N100 = "100", N0 = "0" }
 		);
 		error_code!(Error);
+		/// Allowed values of `params.fields.type` in `sale.status.update`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum FieldsType {
+			/// `O`
+			O,
+			/// `D`
+			D,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(FieldsType { O = "O", D = "D" });
 		/// The object `params.fields` of `sale.status.update`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/sale/status/sale-status-update.html>
@@ -14071,7 +13978,9 @@ pub mod status {
 		#[non_exhaustive]
 		pub struct Fields {
 			/// `type`: `string`, required.
-			pub type_: String,
+			///
+			/// Values: `O`, `D`.
+			pub type_: FieldsType,
 			/// `notify`: `boolean`, optional.
 			///
 			/// Values: `Y`, `N`.
@@ -14087,7 +13996,7 @@ pub mod status {
 		}
 		impl Fields {
 			/// The object with its required parameters: `type`.
-			pub fn new(type_: impl Into<String>) -> Self {
+			pub fn new(type_: impl Into<FieldsType>) -> Self {
 				Self {
 					type_: type_.into(),
 					notify: None,

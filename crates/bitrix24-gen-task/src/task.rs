@@ -179,6 +179,8 @@ pub mod checklistitem {
 		/// `ITEMID`: `integer`, required.
 		pub itemid: i64,
 		/// `ACTIONID`: `integer`, required.
+		///
+		/// Values: `1`, `2`, `3`, `4`, `5`.
 		pub actionid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -1360,6 +1362,8 @@ pub mod commentitem {
 		/// `ITEMID`: `integer`, required.
 		pub itemid: i64,
 		/// `ACTIONID`: `integer`, required.
+		///
+		/// Values: `1`, `2`, `3`.
 		pub actionid: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -1955,6 +1959,8 @@ pub mod dependence {
 		/// `taskIdTo`: `integer`, required.
 		pub task_id_to: i64,
 		/// `linkType`: `integer`, required.
+		///
+		/// Values: `0`, `1`, `2`, `3`.
 		pub link_type: i64,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
@@ -5138,13 +5144,18 @@ pub mod stages {
 		/// `entityId`: `integer`, required.
 		pub entity_id: i64,
 		/// `entityType`: `string`, required.
-		pub entity_type: String,
+		///
+		/// Values: `U`, `G`.
+		pub entity_type: canmovetask::EntityType,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 		pub extra: crate::Extra,
 	}
 	impl Canmovetask {
 		/// The call with its required parameters: `entityId`, `entityType`.
-		pub fn new(entity_id: impl Into<i64>, entity_type: impl Into<String>) -> Self {
+		pub fn new(
+			entity_id: impl Into<i64>,
+			entity_type: impl Into<canmovetask::EntityType>,
+		) -> Self {
 			Self {
 				entity_id: entity_id.into(),
 				entity_type: entity_type.into(),
@@ -5354,6 +5365,18 @@ pub mod stages {
 	pub mod canmovetask {
 		/// Error codes of `task.stages.canmovetask`; see also [`crate::SystemError`].
 		pub type Error = crate::SystemError;
+		/// Allowed values of `params.entityType` in `task.stages.canmovetask`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum EntityType {
+			/// `U`
+			U,
+			/// `G`
+			G,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(EntityType { U = "U", G = "G" });
 		/// The `result` of the call: `boolean`.
 		pub type Output = ::bitrix24_runtime::lenient::Bool;
 		method!(super::Canmovetask, "task.stages.canmovetask", V2, false);
@@ -8211,6 +8234,23 @@ pub mod tasks {
 				}
 				string_enum!(Error { N0 = "0" });
 				error_code!(Error);
+				/// Allowed values of `params.flowData.distributionType` in `tasks.flow.Flow.create`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FlowDataDistributionType {
+					/// `manually`
+					Manually,
+					/// `queue`
+					Queue,
+					/// `himself`
+					Himself,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FlowDataDistributionType { Manually = "manually", Queue = "queue",
+					Himself = "himself" }
+				);
 				/// The object `params.flowData` of `tasks.flow.Flow.create`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-create.html>
@@ -8230,7 +8270,9 @@ pub mod tasks {
 					/// `plannedCompletionTime`: `integer`, required.
 					pub planned_completion_time: i64,
 					/// `distributionType`: `string`, required.
-					pub distribution_type: String,
+					///
+					/// Values: `manually`, `queue`, `himself`.
+					pub distribution_type: FlowDataDistributionType,
 					/// `responsibleList`: `any`, required.
 					pub responsible_list: ::serde_json::Value,
 					/// `taskCreators`: `any`, optional.
@@ -8257,7 +8299,7 @@ pub mod tasks {
 					pub fn new(
 						name: impl Into<String>,
 						planned_completion_time: impl Into<i64>,
-						distribution_type: impl Into<String>,
+						distribution_type: impl Into<FlowDataDistributionType>,
 						responsible_list: impl Into<::serde_json::Value>,
 					) -> Self {
 						Self {
@@ -8526,6 +8568,23 @@ pub mod tasks {
 				}
 				string_enum!(Error { N0 = "0" });
 				error_code!(Error);
+				/// Allowed values of `params.flowData.distributionType` in `tasks.flow.Flow.update`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum FlowDataDistributionType {
+					/// `manually`
+					Manually,
+					/// `queue`
+					Queue,
+					/// `himself`
+					Himself,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					FlowDataDistributionType { Manually = "manually", Queue = "queue",
+					Himself = "himself" }
+				);
 				/// The object `params.flowData` of `tasks.flow.Flow.update`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/flow/tasks-flow-flow-update.html>
@@ -8547,7 +8606,9 @@ pub mod tasks {
 					/// `plannedCompletionTime`: `integer`, required.
 					pub planned_completion_time: i64,
 					/// `distributionType`: `string`, required.
-					pub distribution_type: String,
+					///
+					/// Values: `manually`, `queue`, `himself`.
+					pub distribution_type: FlowDataDistributionType,
 					/// `responsibleList`: `array`, required.
 					pub responsible_list: ::serde_json::Value,
 					/// `taskCreators`: `any`, optional.
@@ -8574,7 +8635,7 @@ pub mod tasks {
 					pub fn new(
 						id: impl Into<i64>,
 						planned_completion_time: impl Into<i64>,
-						distribution_type: impl Into<String>,
+						distribution_type: impl Into<FlowDataDistributionType>,
 						responsible_list: impl Into<::serde_json::Value>,
 					) -> Self {
 						Self {
@@ -10218,59 +10279,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048582 = "1048582", N100 = "100" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.approve`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.approve`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-approve.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Approve, "tasks.task.approve", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -10321,7 +10341,9 @@ pub mod tasks {
 				/// `groupId`: `integer`, optional.
 				pub group_id: Option<i64>,
 				/// `type`: `string`, optional.
-				pub type_: Option<String>,
+				///
+				/// Values: `view_all`, `view_role_responsible`, `view_role_accomplice`, `view_role_auditor`, `view_role_originator`.
+				pub type_: Option<get::Type>,
 				/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
 				pub extra: crate::Extra,
 			}
@@ -10333,7 +10355,7 @@ pub mod tasks {
 			}
 			setters!(
 				Get { some into user_id user_id "userId" : i64, some into group_id
-				group_id "groupId" : i64, some into type_ type_ "type" : String, }
+				group_id "groupId" : i64, some into type_ type_ "type" : get::Type, }
 			);
 			params_impls!(
 				Get { opt exact "userId" user_id, opt exact "groupId" group_id, opt exact
@@ -10352,6 +10374,29 @@ pub mod tasks {
 				}
 				string_enum!(Error { N0 = "0" });
 				error_code!(Error);
+				/// Allowed values of `params.type` in `tasks.task.counters.get`.
+				#[derive(Debug, Clone, PartialEq, Eq)]
+				#[non_exhaustive]
+				pub enum Type {
+					/// `view_all`
+					ViewAll,
+					/// `view_role_responsible`
+					ViewRoleResponsible,
+					/// `view_role_accomplice`
+					ViewRoleAccomplice,
+					/// `view_role_auditor`
+					ViewRoleAuditor,
+					/// `view_role_originator`
+					ViewRoleOriginator,
+					/// A value this version of the crate does not know, kept as sent.
+					Unknown(String),
+				}
+				string_enum!(
+					Type { ViewAll = "view_all", ViewRoleResponsible =
+					"view_role_responsible", ViewRoleAccomplice = "view_role_accomplice",
+					ViewRoleAuditor = "view_role_auditor", ViewRoleOriginator =
+					"view_role_originator" }
+				);
 				/// The object `result.<key>` of `tasks.task.counters.get`: `object`.
 				///
 				/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-counters-get.html>
@@ -10401,59 +10446,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048582 = "1048582" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.defer`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.defer`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-defer.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Defer, "tasks.task.defer", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -10472,59 +10476,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N100 = "100" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.delegate`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.delegate`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-delegate.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Delegate, "tasks.task.delegate", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -10566,59 +10529,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048582 = "1048582", N100 = "100" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.disapprove`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.disapprove`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-disapprove.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Disapprove, "tasks.task.disapprove", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -11470,59 +11392,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.mute`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `integer`, example only.
-				pub operating: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.mute`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-mute.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Mute, "tasks.task.mute", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -11541,59 +11422,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048582 = "1048582" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.pause`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.pause`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-pause.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Pause, "tasks.task.pause", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -11642,59 +11482,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048582 = "1048582" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.renew`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.renew`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-renew.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Renew, "tasks.task.renew", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -11929,59 +11728,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.start`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.start`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/status/tasks-task-start.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Start, "tasks.task.start", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -12000,59 +11758,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048584 = "1048584" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.startwatch`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.startwatch`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-start-watch.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Startwatch, "tasks.task.startwatch", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -12071,59 +11788,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0", N1048584 = "1048584" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.stopwatch`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `double`, example only.
-				pub operating: Option<::bitrix24_runtime::Decimal>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.stopwatch`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-stop-watch.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Stopwatch, "tasks.task.stopwatch", V2, false);
 			deserialize_via_from_value!(Output);
 		}
@@ -12140,59 +11816,18 @@ pub mod tasks {
 			}
 			string_enum!(Error { N0 = "0" });
 			error_code!(Error);
-			/// The object `result.time` of `tasks.task.unmute`: `object`.
-			///
-			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
-			#[derive(Debug, Clone)]
-			#[non_exhaustive]
-			pub struct OutputTime {
-				/// `start`: `double`, example only.
-				pub start: Option<::bitrix24_runtime::Decimal>,
-				/// `finish`: `double`, example only.
-				pub finish: Option<::bitrix24_runtime::Decimal>,
-				/// `duration`: `double`, example only.
-				pub duration: Option<::bitrix24_runtime::Decimal>,
-				/// `processing`: `double`, example only.
-				pub processing: Option<::bitrix24_runtime::Decimal>,
-				/// `date_start`: `string`, example only.
-				pub date_start: Option<String>,
-				/// `date_finish`: `string`, example only.
-				pub date_finish: Option<String>,
-				/// `operating_reset_at`: `integer`, example only.
-				pub operating_reset_at: Option<i64>,
-				/// `operating`: `integer`, example only.
-				pub operating: Option<i64>,
-				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
-				pub extra: crate::Extra,
-			}
-			result_impls!(
-				OutputTime { opt soft "start" start, opt soft "finish" finish, opt soft
-				"duration" duration, opt soft "processing" processing, opt soft
-				"date_start" date_start, opt soft "date_finish" date_finish, opt soft
-				"operating_reset_at" operating_reset_at, opt soft "operating" operating,
-				}
-			);
 			/// The object `result` of `tasks.task.unmute`: `object`.
 			///
 			/// Docs: <https://apidocs.bitrix24.com/api-reference/tasks/user-actions/tasks-task-unmute.html>
-			///
-			/// A field marked "example only" is in the docs' example response but in no table: it keeps a value of another type in `extra`.
 			#[derive(Debug, Clone)]
 			#[non_exhaustive]
 			pub struct Output {
 				/// `task`: `object`.
 				pub task: Option<crate::entities::TasksFields>,
-				/// `time`: `object`, example only.
-				pub time: Option<OutputTime>,
 				/// The keys the docs do not describe, as sent ([`crate::Extra`]).
 				pub extra: crate::Extra,
 			}
-			result_impls!(
-				Output { opt field "task" task, opt soft "time" time, } fits["task",
-				"time"] []
-			);
+			result_impls!(Output { opt field "task" task, } fits["task"] []);
 			method!(super::Unmute, "tasks.task.unmute", V2, false);
 			deserialize_via_from_value!(Output);
 		}

@@ -75,7 +75,7 @@ pub use ::bitrix24_gen_group_d_h::humanresources_hcmlink;
 #[cfg(feature = "im")]
 pub use ::bitrix24_gen_group_i_r::im;
 #[cfg(feature = "imbot")]
-pub use ::bitrix24_gen_group_i_r::imbot;
+pub use ::bitrix24_gen_imbot::imbot;
 #[cfg(feature = "imconnector")]
 pub use ::bitrix24_gen_group_i_r::imconnector;
 #[cfg(feature = "imopenlines")]

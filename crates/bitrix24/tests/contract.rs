@@ -4635,7 +4635,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/crm/universal/product-rows/crm-item-productrow-set.html",
 		output: decode_output::<bitrix24::crm::item::productrow::Set>,
 		input: resend_params::<bitrix24::crm::item::productrow::Set>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {
@@ -11849,7 +11849,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html",
 		output: decode_output::<bitrix24::sale::paymentitembasket::List>,
 		input: resend_params::<bitrix24::sale::paymentitembasket::List>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {
@@ -12316,7 +12316,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/sale/shipment/sale-shipment-get.html",
 		output: decode_output::<bitrix24::sale::shipment::Get>,
 		input: resend_params::<bitrix24::sale::shipment::Get>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {
@@ -12541,7 +12541,7 @@ const METHODS: &[Row] = &[
 		page: "api-reference/sale/status/sale-status-list.html",
 		output: decode_output::<bitrix24::sale::status::List>,
 		input: resend_params::<bitrix24::sale::status::List>,
-		result_defect: true,
+		result_defect: false,
 		params_defect: false,
 	},
 	Row {

@@ -751,6 +751,34 @@ fn entity_anchor_link(
         })
 }
 
+/// The envelope's `time` block written inside `result` (`"result": {...,
+/// "time": {"start": .., "finish": ..}}` with no `time` beside it): moved
+/// out, where the server sends it, so it is not read as a result key.
+/// Whether it moved.
+fn lift_envelope_time(response: &mut Value) -> bool {
+    let Some(top) = response.as_object_mut() else {
+        return false;
+    };
+    if top.contains_key("time") {
+        return false;
+    }
+    let Some(Value::Object(result)) = top.get_mut("result") else {
+        return false;
+    };
+    let is_envelope_time = result
+        .get("time")
+        .and_then(Value::as_object)
+        .is_some_and(|t| t.contains_key("start") && t.contains_key("finish"));
+    if !is_envelope_time {
+        return false;
+    }
+    let Some(time) = result.remove("time") else {
+        return false;
+    };
+    top.insert("time".to_string(), time);
+    true
+}
+
 /// The fields of the parameter table under heading block `heading`, if it
 /// has one with any rows.
 fn entity_table(cx: &mut Context<'_>, heading: usize, at: &str) -> Option<Vec<Field>> {
@@ -1609,8 +1637,11 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 match super::lenient::parse(text) {
-                    Some(l) if l.value.get("result").is_some() => {
+                    Some(mut l) if l.value.get("result").is_some() => {
                         repairs.extend(l.repairs);
+                        if lift_envelope_time(&mut l.value) {
+                            repairs.insert("time_in_result");
+                        }
                         found.push(l.value);
                     }
                     Some(_) => {}
@@ -2299,5 +2330,28 @@ fn error_row(row: &[Cell], cols: ErrorColumns) -> (Vec<ErrorSpec>, bool) {
         ),
         MessageCell::Empty => (vec![entry(None, None)], false),
         MessageCell::Prose => (vec![entry(None, None)], true),
+    }
+}
+
+#[cfg(test)]
+mod envelope_tests {
+    use serde_json::json;
+
+    use super::lift_envelope_time;
+
+    #[test]
+    fn a_time_block_inside_result_is_the_envelopes() {
+        let mut v = json!({"result": {"task": {"id": 1}, "time": {"start": 1, "finish": 2}}});
+        assert!(lift_envelope_time(&mut v));
+        assert_eq!(
+            v,
+            json!({"result": {"task": {"id": 1}}, "time": {"start": 1, "finish": 2}})
+        );
+        // A result field named `time` of another shape stays.
+        let mut w = json!({"result": {"time": "10:00"}});
+        assert!(!lift_envelope_time(&mut w));
+        // So does one beside the envelope's own.
+        let mut x = json!({"result": {"time": {"start": 1, "finish": 2}}, "time": {"start": 1, "finish": 2}});
+        assert!(!lift_envelope_time(&mut x));
     }
 }

@@ -1497,8 +1497,10 @@ pub mod command {
 		///
 		/// Values: `Y`, `N`.
 		pub system: Option<bool>,
-		/// `URL_PREVIEW`: `string`, optional.
-		pub url_preview: Option<String>,
+		/// `URL_PREVIEW`: `boolean`, optional.
+		///
+		/// Values: `Y`, `N`.
+		pub url_preview: Option<bool>,
 		/// `CLIENT_ID`: `string`, optional.
 		pub client_id: Option<String>,
 		/// Keys the docs do not describe (`UF_CRM_*`, newer ones), sent after the others.
@@ -1531,13 +1533,13 @@ pub mod command {
 		"ATTACH" : ::serde_json::Value, some into keyboard keyboard "KEYBOARD" :
 		::serde_json::Value, some iter menu menu "MENU" : ::serde_json::Value, some into
 		system system "SYSTEM" : bool, some into url_preview url_preview "URL_PREVIEW" :
-		String, some into client_id client_id "CLIENT_ID" : String, }
+		bool, some into client_id client_id "CLIENT_ID" : String, }
 	);
 	params_impls!(
 		Answer { req field "COMMAND_ID" command_id, req field "COMMAND" command, req
 		field "MESSAGE_ID" message_id, opt exact "MESSAGE" message, opt exact "ATTACH"
 		attach, opt exact "KEYBOARD" keyboard, opt exact "MENU" menu, opt_yn exact
-		"SYSTEM" system, opt exact "URL_PREVIEW" url_preview, opt exact "CLIENT_ID"
+		"SYSTEM" system, opt_yn exact "URL_PREVIEW" url_preview, opt exact "CLIENT_ID"
 		client_id, }
 	);
 	/// `imbot.command.register`: REST 2, scope `imbot`.
@@ -1984,6 +1986,27 @@ pub mod events {
 	pub use on_im_command_add::OnImCommandAdd;
 	/// Types of the event `ONIMCOMMANDADD`.
 	pub mod on_im_command_add {
+		/// Allowed values of `data.COMMAND.{COMMAND_ID}.AUTH.status` in `ONIMCOMMANDADD`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OnImCommandAddCommandCommandIdAuthStatus {
+			/// `L`
+			L,
+			/// `F`
+			F,
+			/// `D`
+			D,
+			/// `T`
+			T,
+			/// `P`
+			P,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OnImCommandAddCommandCommandIdAuthStatus { L = "L", F = "F", D = "D", T =
+			"T", P = "P" }
+		);
 		/// The object `data.COMMAND.{COMMAND_ID}.AUTH` of `ONIMCOMMANDADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html>
@@ -2001,7 +2024,9 @@ pub mod events {
 			/// `server_endpoint`: `string`, required in the docs.
 			pub server_endpoint: Option<String>,
 			/// `status`: `string`, required in the docs.
-			pub status: Option<String>,
+			///
+			/// Values: `L`, `F`, `D`, `T`, `P`.
+			pub status: Option<OnImCommandAddCommandCommandIdAuthStatus>,
 			/// `client_endpoint`: `string`, required in the docs.
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
@@ -2666,6 +2691,27 @@ pub mod events {
 	}
 	/// Types of the event `ONIMBOTJOINCHAT`.
 	pub mod on_imbot_join_chat {
+		/// Allowed values of `data.BOT./{BOT_ID/}.AUTH.status` in `ONIMBOTJOINCHAT`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OnImbotJoinChatBotBotIdAuthStatus {
+			/// `L`
+			L,
+			/// `F`
+			F,
+			/// `D`
+			D,
+			/// `T`
+			T,
+			/// `P`
+			P,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OnImbotJoinChatBotBotIdAuthStatus { L = "L", F = "F", D = "D", T = "T", P =
+			"P" }
+		);
 		/// The object `data.BOT./{BOT_ID/}.AUTH` of `ONIMBOTJOINCHAT`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.html>
@@ -2683,7 +2729,9 @@ pub mod events {
 			/// `server_endpoint`: `string`, required in the docs.
 			pub server_endpoint: Option<String>,
 			/// `status`: `string`, required in the docs.
-			pub status: Option<String>,
+			///
+			/// Values: `L`, `F`, `D`, `T`, `P`.
+			pub status: Option<OnImbotJoinChatBotBotIdAuthStatus>,
 			/// `client_endpoint`: `string`, required in the docs.
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
@@ -3040,6 +3088,27 @@ pub mod events {
 	}
 	/// Types of the event `ONIMBOTMESSAGEADD`.
 	pub mod on_imbot_message_add {
+		/// Allowed values of `data.BOT./{BOT_ID/}.AUTH.status` in `ONIMBOTMESSAGEADD`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OnImbotMessageAddBotBotIdAuthStatus {
+			/// `L`
+			L,
+			/// `F`
+			F,
+			/// `D`
+			D,
+			/// `T`
+			T,
+			/// `P`
+			P,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OnImbotMessageAddBotBotIdAuthStatus { L = "L", F = "F", D = "D", T = "T", P =
+			"P" }
+		);
 		/// The object `data.BOT./{BOT_ID/}.AUTH` of `ONIMBOTMESSAGEADD`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html>
@@ -3057,7 +3126,9 @@ pub mod events {
 			/// `server_endpoint`: `string`, required in the docs.
 			pub server_endpoint: Option<String>,
 			/// `status`: `string`, required in the docs.
-			pub status: Option<String>,
+			///
+			/// Values: `L`, `F`, `D`, `T`, `P`.
+			pub status: Option<OnImbotMessageAddBotBotIdAuthStatus>,
 			/// `client_endpoint`: `string`, required in the docs.
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
@@ -3558,6 +3629,27 @@ pub mod events {
 	}
 	/// Types of the event `ONIMBOTMESSAGEDELETE`.
 	pub mod on_imbot_message_delete {
+		/// Allowed values of `data.BOT.{BOT_ID}.AUTH.status` in `ONIMBOTMESSAGEDELETE`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OnImbotMessageDeleteBotBotIdAuthStatus {
+			/// `L`
+			L,
+			/// `F`
+			F,
+			/// `D`
+			D,
+			/// `T`
+			T,
+			/// `P`
+			P,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OnImbotMessageDeleteBotBotIdAuthStatus { L = "L", F = "F", D = "D", T = "T",
+			P = "P" }
+		);
 		/// The object `data.BOT.{BOT_ID}.AUTH` of `ONIMBOTMESSAGEDELETE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html>
@@ -3575,7 +3667,9 @@ pub mod events {
 			/// `server_endpoint`: `string`, required in the docs.
 			pub server_endpoint: Option<String>,
 			/// `status`: `string`, required in the docs.
-			pub status: Option<String>,
+			///
+			/// Values: `L`, `F`, `D`, `T`, `P`.
+			pub status: Option<OnImbotMessageDeleteBotBotIdAuthStatus>,
 			/// `client_endpoint`: `string`, required in the docs.
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
@@ -3960,6 +4054,27 @@ pub mod events {
 	}
 	/// Types of the event `ONIMBOTMESSAGEUPDATE`.
 	pub mod on_imbot_message_update {
+		/// Allowed values of `data.BOT.{BOT_ID}.AUTH.status` in `ONIMBOTMESSAGEUPDATE`.
+		#[derive(Debug, Clone, PartialEq, Eq)]
+		#[non_exhaustive]
+		pub enum OnImbotMessageUpdateBotBotIdAuthStatus {
+			/// `L`
+			L,
+			/// `F`
+			F,
+			/// `D`
+			D,
+			/// `T`
+			T,
+			/// `P`
+			P,
+			/// A value this version of the crate does not know, kept as sent.
+			Unknown(String),
+		}
+		string_enum!(
+			OnImbotMessageUpdateBotBotIdAuthStatus { L = "L", F = "F", D = "D", T = "T",
+			P = "P" }
+		);
 		/// The object `data.BOT.{BOT_ID}.AUTH` of `ONIMBOTMESSAGEUPDATE`: `object`.
 		///
 		/// Docs: <https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html>
@@ -3977,7 +4092,9 @@ pub mod events {
 			/// `server_endpoint`: `string`, required in the docs.
 			pub server_endpoint: Option<String>,
 			/// `status`: `string`, required in the docs.
-			pub status: Option<String>,
+			///
+			/// Values: `L`, `F`, `D`, `T`, `P`.
+			pub status: Option<OnImbotMessageUpdateBotBotIdAuthStatus>,
 			/// `client_endpoint`: `string`, required in the docs.
 			pub client_endpoint: Option<String>,
 			/// `member_id`: `string`, required in the docs.
