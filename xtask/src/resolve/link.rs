@@ -13,20 +13,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::spec::types::Type;
-use crate::spec::{DiagnosticKind, Entity, Field, MethodSpec};
+use crate::spec::{Entity, Field, MethodSpec};
 
 /// Entities by the page that documents them and by data-type name.
 #[derive(Debug, Default)]
 pub struct Index {
     by_page: BTreeMap<String, (String, Vec<Field>)>,
     by_type: BTreeMap<String, Vec<Field>>,
-}
-
-/// Whether the result's fields were read off the example response.
-fn inferred(spec: &MethodSpec) -> bool {
-    spec.diagnostics.iter().any(|d| {
-        d.kind == DiagnosticKind::ResultFromExample && (d.at == "result" || d.at == "result.fields")
-    })
 }
 
 impl Index {
@@ -96,7 +89,7 @@ impl Index {
     /// Links every spec in place.
     pub fn link(&self, specs: &mut [MethodSpec]) {
         for spec in specs.iter_mut() {
-            let inferred_result = inferred(spec);
+            let inferred_result = spec.result_from_example();
             for p in spec.params.iter_mut() {
                 if query_param(p) {
                     continue;
@@ -111,10 +104,7 @@ impl Index {
                 linked_result = self.link_field(r, inferred_result, 0);
             }
             if linked_result {
-                spec.diagnostics.retain(|d| {
-                    !(d.kind == DiagnosticKind::ResultFromExample
-                        && (d.at == "result" || d.at == "result.fields"))
-                });
+                spec.forget_result_from_example();
             }
         }
     }

@@ -34,7 +34,7 @@ pub fn by_namespace(specs: &mut [MethodSpec], index: &Index, site: &str) {
     let mut documented: BTreeMap<String, Documented> = BTreeMap::new();
     for s in specs.iter() {
         let (ns, last) = split(&s.method);
-        if !last.eq_ignore_ascii_case("get") || inferred(s) {
+        if !last.eq_ignore_ascii_case("get") || s.result_from_example() {
             continue;
         }
         let Some(item) = s.result.as_ref().map(item_of) else {
@@ -60,7 +60,7 @@ pub fn by_namespace(specs: &mut [MethodSpec], index: &Index, site: &str) {
     // documents names and titles only).
     for s in specs
         .iter()
-        .filter(|s| is_fields_method(&s.method) && !inferred(s))
+        .filter(|s| is_fields_method(&s.method) && !s.result_from_example())
     {
         let (ns, _) = split(&s.method);
         if documented.contains_key(ns) {
@@ -95,7 +95,7 @@ pub fn by_namespace(specs: &mut [MethodSpec], index: &Index, site: &str) {
             }
             continue;
         }
-        let untyped = inferred(s)
+        let untyped = s.result_from_example()
             || s.result.as_ref().is_some_and(|r| {
                 r.fields.is_empty()
                     && (r.ty.has_object()
@@ -109,10 +109,7 @@ pub fn by_namespace(specs: &mut [MethodSpec], index: &Index, site: &str) {
             continue;
         }
         apply(r, doc.name.clone(), doc.fields.clone());
-        s.diagnostics.retain(|d| {
-            !(d.kind == DiagnosticKind::ResultFromExample
-                && (d.at == "result" || d.at == "result.fields"))
-        });
+        s.forget_result_from_example();
         s.diagnostics.push(Diagnostic {
             kind: DiagnosticKind::EntityFromNamespace,
             at: "result".to_string(),
@@ -125,13 +122,6 @@ pub fn by_namespace(specs: &mut [MethodSpec], index: &Index, site: &str) {
 /// A method's namespace and last segment (`crm.deal` and `list`).
 fn split(method: &str) -> (&str, &str) {
     method.rsplit_once('.').unwrap_or(("", method))
-}
-
-/// Whether the result's fields were read off the example response.
-fn inferred(s: &MethodSpec) -> bool {
-    s.diagnostics.iter().any(|d| {
-        d.kind == DiagnosticKind::ResultFromExample && (d.at == "result" || d.at == "result.fields")
-    })
 }
 
 /// The object of a result that holds the entity: the result, or the one

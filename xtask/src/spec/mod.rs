@@ -333,6 +333,18 @@ impl DiagnosticKind {
 }
 
 impl MethodSpec {
+    /// Whether the result's fields were read off the example response (a
+    /// `result_from_example` diagnostic at `result` or `result.fields`).
+    pub fn result_from_example(&self) -> bool {
+        self.diagnostics.iter().any(is_result_from_example)
+    }
+
+    /// Drops the `result_from_example` diagnostic once a table typed the
+    /// result after all.
+    pub fn forget_result_from_example(&mut self) {
+        self.diagnostics.retain(|d| !is_result_from_example(d));
+    }
+
     /// The spec's path under `specs/`: `<scope>/<method>.json`, with `@v3`
     /// before the extension for REST 3.0 twins.
     pub fn rel_path(&self) -> String {
@@ -529,4 +541,8 @@ pub fn describing_index(fields: &[Field], k: &str) -> Option<usize> {
         .into_iter()
         .find(|(_, p)| bitrix24_runtime::lenient::key_matches(p, k))
         .map(|(i, _)| i)
+}
+
+fn is_result_from_example(d: &Diagnostic) -> bool {
+    d.kind == DiagnosticKind::ResultFromExample && (d.at == "result" || d.at == "result.fields")
 }
